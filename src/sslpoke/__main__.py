@@ -1,0 +1,5 @@
+"""``python -m sslpoke``."""
+
+from sslpoke.cli import run
+
+run()

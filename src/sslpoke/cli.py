@@ -1,0 +1,413 @@
+"""The ``sslpoke`` command: parse arguments, call the library, render, exit.
+
+argparse (standard library) rather than click or typer: a probe must cost
+little more than its handshake, and click alone costs about 20 ms of import
+time, a third of the whole budget (see bench/probe_speed.py). Every other
+module is imported only by the command that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from sslpoke import __version__
+
+COMMANDS = ("probe", "verify", "trust", "java", "demo")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr and exit code 2, never a wall of text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _store_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("truststore (default: what the java on PATH uses)")
+    g.add_argument(
+        "--truststore",
+        metavar="PATH",
+        help="JKS, JCEKS, PKCS#12, PEM/DER file or certificate directory",
+    )
+    g.add_argument(
+        "--storepass",
+        metavar="PASS",
+        help="truststore password (default: changeit; or set SSLPOKE_STOREPASS)",
+    )
+    g.add_argument(
+        "--storetype",
+        metavar="TYPE",
+        help="jks, jceks, pkcs12, pem, der or directory (default: detected)",
+    )
+    g.add_argument("--system", action="store_true", help="use the operating system's CA bundle")
+    g.add_argument("--mozilla", action="store_true", help="use Mozilla's roots (certifi)")
+    g.add_argument(
+        "-D",
+        dest="java_props",
+        action="append",
+        default=[],
+        metavar="PROP=VALUE",
+        help="Java system property, pasted as is: -Djavax.net.ssl.trustStore=..., "
+        "-Djavax.net.ssl.trustStorePassword=..., -Djavax.net.ssl.trustStoreType=...",
+    )
+    g.add_argument(
+        "--java",
+        metavar="PATH|PID",
+        help="use the truststore of this JVM (java binary, java.home or running PID)",
+    )
+
+
+def _common_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        choices=("java", "webpki"),
+        default="java",
+        help="validation rules (default: java)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the whole certification path even on success",
+    )
+    p.add_argument(
+        "--reference",
+        metavar="PATH",
+        help="an up-to-date root bundle to compare with (default: Mozilla's via certifi)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sslpoke",
+        description="Tells you exactly why a TLS connection is not trusted (by Java or anyone else), and how to fix it.",
+        epilog="Commands: sslpoke HOST [PORT] (probe, the default) | verify | trust | java | demo. "
+        "Exit codes: 0 trusted, 1 not trusted, 2 bad usage or input, 3 could not connect, "
+        "4 could not write a truststore, 5 declined at a prompt.",
+    )
+    parser.add_argument("--version", action="version", version=f"sslpoke {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    probe = sub.add_parser(
+        "probe", help="connect to a server and explain its trust (the default command)"
+    )
+    probe.add_argument(
+        "host", help="host, host:port, [ipv6]:port or URL (https://, ldaps://, smtp://, ...)"
+    )
+    probe.add_argument("port", nargs="?", help="port (default 443, or the URL scheme's)")
+    probe.add_argument(
+        "--servername", metavar="NAME", help="SNI and the name the certificate must match"
+    )
+    probe.add_argument(
+        "--no-hostname-check",
+        action="store_true",
+        help="skip the name check (what old SSLPoke does)",
+    )
+    probe.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="limit for each network step (default 10)",
+    )
+    probe.add_argument(
+        "--starttls", metavar="PROTO", help="smtp, imap, pop3, ldap, ftp, xmpp, postgres or mysql"
+    )
+    probe.add_argument(
+        "--no-starttls", action="store_true", help="TLS at once even on a STARTTLS port"
+    )
+    probe.add_argument("--source-address", metavar="IP", help="local address to connect from")
+    probe.add_argument(
+        "--save-chain", metavar="DIR", help="write the certificates sent as DIR/<n>-<name>.pem"
+    )
+    probe.add_argument(
+        "--confirm",
+        action="store_true",
+        help="also run the bundled Java probe with that JVM and compare",
+    )
+    _store_options(probe)
+    _common_output(probe)
+
+    verify = sub.add_parser("verify", help="validate certificate files offline")
+    verify.add_argument(
+        "certs",
+        nargs="+",
+        metavar="CERT",
+        help="leaf first, then intermediates (PEM, DER, PKCS#7, or a keystore with --alias)",
+    )
+    verify.add_argument("--alias", help="the keystore entry to verify, when CERT is a keystore")
+    verify.add_argument(
+        "--intermediates",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="more certificates for path building",
+    )
+    verify.add_argument(
+        "--host",
+        metavar="NAME",
+        help="DNS name or IP address the leaf must match (default: no name check)",
+    )
+    verify.add_argument("--at", metavar="TIME", help="validation time, ISO 8601 (default: now)")
+    verify.add_argument(
+        "--crl",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="CRL(s) to check revocation against",
+    )
+    verify.add_argument(
+        "--max-depth", type=int, metavar="N", help="longest path allowed, in intermediates"
+    )
+    _store_options(verify)
+    _common_output(verify)
+
+    trust = sub.add_parser(
+        "trust", help="import what makes a server trusted into a truststore, safely"
+    )
+    trust.add_argument("host", nargs="?", help="server whose chain to trust (as for probe)")
+    trust.add_argument("port", nargs="?", help="port")
+    trust.add_argument("--cert", metavar="FILE", help="import this certificate instead of fetching")
+    trust.add_argument(
+        "--alias", help="alias for the imported certificate (default: from its subject)"
+    )
+    trust.add_argument(
+        "--fetch-missing",
+        action="store_true",
+        help="download a missing intermediate from the AIA URL",
+    )
+    trust.add_argument("--remove", metavar="ALIAS", help="remove an entry (backed up first)")
+    trust.add_argument("--list", action="store_true", help="list the truststore's entries")
+    trust.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
+    trust.add_argument(
+        "--dry-run", action="store_true", help="show what would change, write nothing"
+    )
+    trust.add_argument("--servername", metavar="NAME")
+    trust.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    trust.add_argument("--starttls", metavar="PROTO")
+    trust.add_argument("--no-starttls", action="store_true")
+    trust.add_argument("--json", action="store_true")
+    _store_options(trust)
+
+    java = sub.add_parser(
+        "java", help="list every Java on this machine and the truststore each uses"
+    )
+    java.add_argument(
+        "--app-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="also read this application's start scripts (bin/setenv.sh)",
+    )
+    java.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser(
+        "demo", help="start loopback servers with common failures and diagnose each"
+    )
+    demo.add_argument("--json", action="store_true", help="print the reports as JSON")
+    return parser
+
+
+def _argv_with_default_command(argv: Sequence[str]) -> list[str]:
+    args = list(argv)
+    for arg in args:
+        if arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return args
+            continue
+        if arg not in COMMANDS:
+            return ["probe", *args]
+        return args
+    return args
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    return args.storepass if args.storepass is not None else os.environ.get("SSLPOKE_STOREPASS")
+
+
+def _store_request(args: argparse.Namespace) -> Any:
+    from sslpoke.truststore_choice import StoreRequest
+
+    chosen = [bool(args.truststore), args.system, args.mozilla]
+    if sum(chosen) > 1:
+        from sslpoke.errors import UsageError
+
+        raise UsageError("give only one of --truststore, --system and --mozilla")
+    java_home = None
+    if args.java:
+        from sslpoke.java.discovery import resolve_java
+
+        return resolve_java(
+            args.java, java_args=[f"-D{p}" for p in args.java_props], password=_password(args)
+        )
+    return StoreRequest(
+        path=args.truststore,
+        password=_password(args),
+        storetype=args.storetype,
+        system=args.system,
+        mozilla=args.mozilla,
+        java_args=[f"-D{p}" for p in args.java_props],
+        java_home=java_home,
+    )
+
+
+def _emit(report: Any, args: argparse.Namespace) -> int:
+    if args.json:
+        from sslpoke.report.json import dumps
+
+        sys.stdout.write(dumps(report))
+    else:
+        from sslpoke.report import console, text
+
+        console.write(text.render(report, verbose=args.verbose))
+    return int(report.exit_code)
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from sslpoke.api import probe
+
+    source = (args.source_address, 0) if args.source_address else None
+    if args.timeout <= 0:
+        from sslpoke.errors import UsageError
+
+        raise UsageError("--timeout must be a positive number of seconds")
+    report = probe(
+        args.host,
+        args.port,
+        truststore=_store_request(args),
+        servername=args.servername,
+        check_hostname=not args.no_hostname_check,
+        timeout=args.timeout,
+        profile=args.profile,
+        starttls=args.starttls,
+        no_starttls=args.no_starttls,
+        reference=args.reference,
+        save_chain=args.save_chain,
+        source_address=source,
+    )
+    code = _emit(report, args)
+    if args.confirm:
+        from sslpoke.java.confirm import confirm_cli
+
+        code = confirm_cli(args, report, code)
+    return code
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sslpoke.api import verify
+    from sslpoke.certfiles import load_certificates
+    from sslpoke.errors import InputError, UsageError
+
+    certs = []
+    for path in args.certs:
+        certs += load_certificates(path, alias=args.alias, password=_password(args))
+    intermediates = [c for path in args.intermediates for c in load_certificates(path)]
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"invalid --at time {args.at!r}: use ISO 8601, e.g. 2026-01-31T12:00:00Z"
+            ) from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+    crls = None
+    if args.crl:
+        from sslpoke.pki.revocation import CrlError, CrlSet, load_crls
+        from sslpoke.stores.load import read_file
+
+        try:
+            crls = CrlSet(
+                [c for path in args.crl for c in load_crls(read_file(_path(path), "CRL"), path)]
+            )
+        except CrlError as exc:
+            raise InputError(str(exc)) from None
+    if args.max_depth is not None and args.max_depth < 0:
+        raise UsageError("--max-depth must be 0 or more")
+    host = None
+    if args.host:
+        from sslpoke.target import normalize_host
+
+        host = normalize_host(args.host)
+    report = verify(
+        certs,
+        truststore=_store_request(args),
+        intermediates=intermediates,
+        host=host,
+        at=at,
+        crls=crls,
+        max_depth=args.max_depth,
+        profile=args.profile,
+        reference=args.reference,
+    )
+    return _emit(report, args)
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _cmd_trust(args: argparse.Namespace) -> int:
+    from sslpoke.fix import trust_cli
+
+    return trust_cli(args, _store_request(args))
+
+
+def _cmd_java(args: argparse.Namespace) -> int:
+    from sslpoke.java.discovery import java_cli
+
+    return java_cli(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sslpoke.demo import run_demo
+
+    return run_demo(json_output=args.json)
+
+
+HANDLERS = {
+    "probe": _cmd_probe,
+    "verify": _cmd_verify,
+    "trust": _cmd_trust,
+    "java": _cmd_java,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(_argv_with_default_command(argv))
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from sslpoke.errors import SslpokeError
+
+    try:
+        return HANDLERS[args.command](args)
+    except SslpokeError as exc:
+        sys.stderr.write(f"sslpoke: error: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("sslpoke: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

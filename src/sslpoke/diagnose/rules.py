@@ -1,0 +1,401 @@
+"""Turning facts (what the server sent, what the truststore holds, what validation
+found) into problems in plain words, each with a concrete fix.
+
+The validator says *what* is wrong with a path; these rules say *why* in the
+user's terms (the truststore is out of date, an antivirus intercepts TLS, the
+server forgot its intermediate) and *what to type* to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sslpoke.diagnose import interception
+from sslpoke.diagnose.catalog import info
+from sslpoke.net.errors import NetError
+from sslpoke.net.starttls import Greeting, MailAuth
+from sslpoke.pki.certs import Cert
+from sslpoke.pki.checks import Finding
+from sslpoke.pki.signature import Sig, check_signature
+from sslpoke.pki.validate import Validation
+from sslpoke.problems import Code, Problem, Severity
+from sslpoke.stores.model import StoreType, TrustStore
+
+DISABLED_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
+
+
+@dataclass(frozen=True)
+class FixContext:
+    """What fixes must name: the store to change and how to reach the server again."""
+
+    store_path: str | None
+    store_type: StoreType | None
+    keytool: str = "keytool"
+    probe_args: str = ""  # e.g. "example.com 443", to build 'sslpoke trust ...' lines
+    store_args: str = ""  # e.g. "--truststore /path", as given
+    java: bool = True  # is the store a Java one (keytool applies)?
+
+
+@dataclass
+class Facts:
+    chain: Sequence[Cert]  # leaf first, as sent or given
+    store: TrustStore
+    validation: Validation | None
+    fix: FixContext
+    hostname: str | None = None
+    net_error: NetError | None = None
+    tls_version: str | None = None
+    greeting: Greeting | None = None
+    auth_after_tls: MailAuth | None = None
+    reference: Callable[[], TrustStore | None] = lambda: None  # Mozilla's roots, loaded on demand
+    extra: list[Problem] = field(default_factory=list)
+
+
+def alias_for(cert: Cert) -> str:
+    """A keystore alias from the subject: lower case (as Java requires), safe in a shell."""
+    base = re.sub(r"[^a-z0-9]+", "-", cert.display_name.lower()).strip("-") or "sslpoke"
+    return base[:48]
+
+
+def _label(chain: Sequence[Cert], cert: Cert) -> str:
+    for i, sent in enumerate(chain):
+        if sent == cert:
+            return f"certificate [{i}] {cert.display_name!r}"
+    return f"{cert.display_name!r}"
+
+
+def _sent_index(chain: Sequence[Cert], cert: Cert) -> int | None:
+    for i, sent in enumerate(chain):
+        if sent == cert:
+            return i
+    return None
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def _import_commands(facts: Facts, cert: Cert, *, sent: bool) -> tuple[str, ...]:
+    fx = facts.fix
+    alias = alias_for(cert)
+    out: list[str] = []
+    if fx.probe_args and sent:
+        out.append(f"sslpoke trust {fx.probe_args} {fx.store_args}".strip())
+    if fx.store_path is None:
+        return tuple(out)
+    store = shlex.quote(fx.store_path)
+    file = f"{alias}.pem"
+    if fx.store_type in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
+        out.append(
+            f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} "
+            f"-keystore {store} -storepass changeit   # check: SHA-256 {cert.fingerprint}"
+        )
+    elif fx.store_type is StoreType.PEM:
+        out.append(f"cat {file} >> {store}   # SHA-256 {cert.fingerprint}")
+    elif fx.store_type is StoreType.DIRECTORY:
+        out.append(f"cp {file} {store}/ && c_rehash {store}")
+    return tuple(out)
+
+
+def _save_hint(facts: Facts, cert: Cert) -> str:
+    if facts.fix.probe_args and _sent_index(facts.chain, cert) is not None:
+        return f" (save it with: sslpoke {facts.fix.probe_args} --save-chain .)"
+    return ""
+
+
+# --- the rules ------------------------------------------------------------------------
+
+
+def diagnose(facts: Facts) -> list[Problem]:
+    problems: list[Problem] = list(facts.extra)
+    if facts.net_error is not None:
+        problems.append(_connection_problem(facts.net_error))
+    if facts.tls_version in DISABLED_PROTOCOLS:
+        problems.append(
+            Problem(
+                Code.PROTOCOL_DISABLED,
+                Severity.ERROR,
+                f"The server only negotiated {facts.tls_version}, which Java 17 (jdk.tls.disabledAlgorithms) "
+                "and current browsers refuse.",
+                "Enable TLS 1.2 and TLS 1.3 on the server.",
+            )
+        )
+    if facts.validation is not None and facts.chain:
+        problems += _trust_problems(facts)
+        order = _chain_order(facts)
+        if order is not None:
+            problems.append(order)
+    problems += _mail_auth(facts)
+    problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.code in _SECONDARY))
+    return problems
+
+
+_SECONDARY = {Code.EXPIRING_SOON, Code.CHAIN_ORDER, Code.WEAK_SIGNATURE, Code.WEAK_KEY}
+
+
+def _connection_problem(err: NetError) -> Problem:
+    said = f' The server said: "{err.said}"' if err.said else ""
+    return Problem(
+        err.code,
+        Severity.ERROR,
+        err.message[:1].upper() + err.message[1:] + "." + said,
+        info(err.code).fix,
+    )
+
+
+def _trust_problems(facts: Facts) -> list[Problem]:
+    assert facts.validation is not None
+    best = facts.validation.best
+    path = best.path
+    out: list[Problem] = []
+    intercepted = interception.find(list(facts.chain))
+    for finding in best.findings:
+        problem = _finding_problem(facts, finding, path, intercepted)
+        if problem is not None:
+            out.append(problem)
+    if intercepted is not None and facts.validation.ok:
+        p = intercepted.product
+        out.append(
+            Problem(
+                Code.INTERCEPTED,
+                Severity.WARNING,
+                f"The connection is trusted, but TLS is intercepted by {p.product} ({p.vendor}): "
+                f"{_label(facts.chain, intercepted.cert)} names {intercepted.name!r}. "
+                "Its root is in the truststore, so this application's traffic is inspected.",
+                p.how_to_stop,
+            )
+        )
+    if facts.validation.exhausted and not facts.validation.ok:
+        out.append(
+            Problem(
+                Code.CHAIN_TOO_LONG,
+                Severity.ERROR,
+                "Path building gave up: the certificates sent allow too many combinations "
+                "(a possible denial-of-service chain).",
+                info(Code.CHAIN_TOO_LONG).fix,
+            )
+        )
+    return out
+
+
+def _finding_problem(
+    facts: Facts, f: Finding, path: Sequence[Cert], intercepted: interception.Match | None
+) -> Problem | None:
+    cert = path[f.position] if f.position is not None else None
+    sent_index = _sent_index(facts.chain, cert) if cert is not None else None
+    if f.code in (Code.SELF_SIGNED, Code.UNKNOWN_CA, Code.INCOMPLETE_CHAIN):
+        assert cert is not None
+        return _untrusted(facts, f, cert, path, intercepted)
+    who = _label(facts.chain, cert) if cert is not None else "the chain"
+    if cert is not None and sent_index is None and f.position == len(path) - 1:
+        alias = facts.store.alias_of(cert)
+        who = f"the truststore's {cert.display_name!r}" + (f" (alias {alias})" if alias else "")
+    message = f"{who[0].upper() + who[1:]} {f.detail.rstrip('.')}."
+    fix = _fix_for(facts, f, cert)
+    return Problem(f.code, f.severity, message, fix, sent_index)
+
+
+def _fix_for(facts: Facts, f: Finding, cert: Cert | None) -> str:
+    code = f.code
+    if code is Code.HOSTNAME_MISMATCH and cert is not None:
+        names = (
+            ", ".join([*cert.san_dns, *cert.san_ips][:5]) or ", ".join(cert.common_names) or "none"
+        )
+        return (
+            f"Connect with a name the certificate lists ({names}), or reissue it with "
+            f"{facts.hostname} in subjectAltName. Java clients that skip the check (old SSLPoke) "
+            "would connect; HTTPS clients will not."
+        )
+    if code is Code.EXPIRED and cert is not None and cert.is_ca:
+        return "Replace the expired intermediate the server sends with its current version (from your CA)."
+    if code is Code.WEAK_SIGNATURE and f.severity is Severity.WARNING:
+        return "Reissue the certificate signed with SHA-256: browsers, Go, Python and Java with jdkCA roots refuse SHA-1."
+    if code is Code.WEAK_KEY and f.severity is Severity.WARNING:
+        return "Reissue the certificate with an RSA 2048+ or EC P-256 key before clients tighten their rules."
+    return info(code).fix
+
+
+def _in_reference(facts: Facts, cert: Cert, issuer_of: bool) -> Cert | None:
+    """The Mozilla root that *is* ``cert`` (or that issued it, with ``issuer_of``)."""
+    reference = facts.reference()
+    if reference is None:
+        return None
+    anchors = reference.anchors
+    if not issuer_of:
+        found = anchors.match(cert, same_key_counts=True)
+        return found.cert if found else None
+    for anchor in anchors.issuers_of(cert):
+        if check_signature(cert, anchor.cert) is Sig.OK:
+            return anchor.cert
+    return None
+
+
+def _untrusted(
+    facts: Facts,
+    f: Finding,
+    top: Cert,
+    path: Sequence[Cert],
+    intercepted: interception.Match | None,
+) -> Problem:
+    store = facts.store
+    where = f"{store.type.value.upper()} truststore {store.location}"
+    top_index = _sent_index(facts.chain, top)
+    self_signed = facts.validation is not None and facts.validation.top_self_signed
+
+    if intercepted is not None:
+        p = intercepted.product
+        return Problem(
+            Code.INTERCEPTED,
+            Severity.ERROR,
+            f"TLS is being intercepted by {p.product} ({p.vendor}, {p.kind}): "
+            f"{_label(facts.chain, intercepted.cert)} names {intercepted.name!r}, and that root is not in the {where}. "
+            "The server's real certificate never reaches this machine.",
+            p.how_to_stop + f" (source: {p.source})",
+            _sent_index(facts.chain, intercepted.cert),
+            _import_commands(facts, top, sent=True) if self_signed else (),
+        )
+
+    # Is the root Mozilla trusts today simply missing from this store?
+    root = (
+        _in_reference(facts, top, issuer_of=False)
+        if self_signed
+        else _in_reference(facts, top, issuer_of=True)
+    )
+    if root is not None:
+        return Problem(
+            Code.OUTDATED_TRUSTSTORE,
+            Severity.ERROR,
+            f"The chain ends at {root.display_name!r} (SHA-256 {root.fingerprint}), a root in Mozilla's "
+            f"current root program, but the {where} does not have it: the truststore is out of date.",
+            "Upgrade Java (a newer JDK ships the root in its cacerts) or the OS ca-certificates package "
+            "(Debian/Ubuntu: apt-get install --only-upgrade ca-certificates ca-certificates-java); "
+            "or import this one root.",
+            top_index if self_signed else None,
+            _import_commands(facts, root, sent=self_signed),
+        )
+
+    if self_signed and len(path) == 1:
+        return Problem(
+            Code.SELF_SIGNED,
+            Severity.ERROR,
+            f"The server's certificate {top.display_name!r} is self-signed (SHA-256 {top.fingerprint}) "
+            f"and not in the {where}.",
+            "If you trust this server, import its certificate into that truststore"
+            + _save_hint(facts, top)
+            + "; better, give the server a certificate from your CA.",
+            top_index,
+            _import_commands(facts, top, sent=True),
+        )
+    if self_signed:
+        return Problem(
+            Code.UNKNOWN_CA,
+            Severity.ERROR,
+            f"The chain ends at the root {top.display_name!r} (SHA-256 {top.fingerprint}), which the "
+            f"server sent but the {where} does not trust.",
+            "If this is your organisation's CA, import this root into that truststore"
+            + _save_hint(facts, top)
+            + ". Check the fingerprint with the CA's owner first.",
+            top_index,
+            _import_commands(facts, top, sent=True),
+        )
+
+    missing = top.issuer_display_name
+    aki = f" (key id {top.aki_key_id.hex(':')})" if top.aki_key_id else ""
+    urls = top.ca_issuers_urls
+    aia = (
+        f" It can be downloaded from {urls[0]} (the certificate's AIA caIssuers URL)."
+        if urls
+        else ""
+    )
+    if f.code is Code.INCOMPLETE_CHAIN:
+        return Problem(
+            Code.INCOMPLETE_CHAIN,
+            Severity.ERROR,
+            f"The server sent only its own certificate; its issuer {missing!r}{aki} was not sent and is "
+            f"not in the {where}.{aia} If {missing!r} is an intermediate CA, the server must send it; "
+            "if it is your private root, import it.",
+            "Configure the server to send its intermediate certificate(s) after its own "
+            "(nginx: ssl_certificate with the full chain; Apache: SSLCertificateFile with the chain; "
+            "Tomcat/Java: import the chain with the key). For Java clients only, "
+            "-Dcom.sun.security.enableAIAcaIssuers=true makes the JVM download it from the AIA URL; "
+            "or import the intermediate into the truststore ('sslpoke trust ... --fetch-missing').",
+            0,
+            (f"curl -fsS -o issuer.der {shlex.quote(urls[0])}",) if urls else (),
+        )
+    return Problem(
+        Code.UNKNOWN_CA,
+        Severity.ERROR,
+        f"{_label(facts.chain, top)[0].upper() + _label(facts.chain, top)[1:]} was issued by {missing!r}{aki}, "
+        f"which the server did not send and the {where} does not contain.{aia} "
+        f"If {missing!r} is a root CA, it must be imported into the truststore; if it is an "
+        "intermediate, the server should send it.",
+        f"Get the certificate of {missing!r} from its owner (your PKI team or the CA), check its "
+        "fingerprint, and import it into the truststore the application uses.",
+        top_index,
+        (f"curl -fsS -o issuer.der {shlex.quote(urls[0])}",) if urls else (),
+    )
+
+
+def _chain_order(facts: Facts) -> Problem | None:
+    chain = list(facts.chain)
+    if len(chain) < 2 or facts.validation is None:
+        return None
+    used = {c.sha256 for c in facts.validation.best.path}
+    unused = [i for i, c in enumerate(chain) if c.sha256 not in used]
+    misordered = [
+        i
+        for i in range(1, len(chain))
+        if chain[i].sha256 in used
+        and chain[i - 1].sha256 in used
+        and chain[i - 1].raw.issuer != chain[i].raw.subject
+    ]
+    if not unused and not misordered:
+        return None
+    parts = []
+    if misordered:
+        sent = ", ".join(f"[{i}] {c.display_name!r}" for i, c in enumerate(chain))
+        parts.append(
+            f"The server sends its chain out of order ({sent}): each certificate should be followed by its issuer."
+        )
+    if unused:
+        extra = ", ".join(f"[{i}] {chain[i].display_name!r}" for i in unused)
+        parts.append(f"The server sends certificates that are not part of the path: {extra}.")
+    return Problem(
+        Code.CHAIN_ORDER,
+        Severity.WARNING,
+        " ".join(parts),
+        info(Code.CHAIN_ORDER).fix,
+        misordered[0] if misordered else unused[0],
+    )
+
+
+def _mail_auth(facts: Facts) -> list[Problem]:
+    out: list[Problem] = []
+    before = facts.greeting.auth if facts.greeting else None
+    after = facts.auth_after_tls
+    if before is not None and before.plaintext_ok:
+        how = ", ".join(before.mechanisms) or "the protocol's own login command"
+        out.append(
+            Problem(
+                Code.PLAINTEXT_AUTH_BEFORE_TLS,
+                Severity.WARNING,
+                f"Before STARTTLS the server already accepts plain-text credentials ({how}): "
+                "a client that skips STARTTLS sends its password in clear.",
+                info(Code.PLAINTEXT_AUTH_BEFORE_TLS).fix,
+            )
+        )
+    if after is not None and not after.plaintext_ok:
+        offered = ", ".join(after.mechanisms) or "none"
+        out.append(
+            Problem(
+                Code.NO_PLAINTEXT_AUTH,
+                Severity.WARNING,
+                f"Over TLS the server offers no PLAIN or LOGIN authentication (offered: {offered}). "
+                "Java mail clients (JavaMail, Jira/Confluence mail handlers) need one of them.",
+                "Allow plain-text authentication over TLS on the mail server (Exchange: enable Basic "
+                "authentication on the receive connector or IMAP/POP settings; dovecot: auth_mechanisms = plain login).",
+            )
+        )
+    return out

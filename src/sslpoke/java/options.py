@@ -1,0 +1,94 @@
+"""Java's trust settings as the JVM would read them: -D flags and option variables.
+
+A JVM takes ``-D`` properties from ``JAVA_TOOL_OPTIONS`` first, then
+``JDK_JAVA_OPTIONS`` (the ``java`` launcher, JDK 9+), then its own command
+line, then ``_JAVA_OPTIONS``; the last definition wins. Passwords are kept
+only in memory and never printed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+TRUSTSTORE = "javax.net.ssl.trustStore"
+TRUSTSTORE_PASSWORD = "javax.net.ssl.trustStorePassword"
+TRUSTSTORE_TYPE = "javax.net.ssl.trustStoreType"
+TRUST_PROPERTIES = (TRUSTSTORE, TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE)
+OPTION_VARIABLES = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")  # read before the command line
+LATE_VARIABLES = ("_JAVA_OPTIONS",)  # read after it, so it wins
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    """The ``javax.net.ssl.trustStore*`` properties a JVM ends up with, and where each came from."""
+
+    truststore: str | None = None
+    password: str | None = field(default=None, repr=False)
+    storetype: str | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.truststore is None and self.password is None and self.storetype is None
+
+    def describe(self) -> list[str]:
+        """Readable lines, with the password masked."""
+        out = []
+        for prop in TRUST_PROPERTIES:
+            if prop in self.sources:
+                value = {TRUSTSTORE: self.truststore, TRUSTSTORE_TYPE: self.storetype}.get(
+                    prop, "********"
+                )
+                out.append(f"-D{prop}={value}  (from {self.sources[prop]})")
+        return out
+
+
+def split_options(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def properties(tokens: Iterable[str]) -> dict[str, str]:
+    """``-Dname=value`` tokens (or bare ``name=value``) as a dict; other tokens ignored."""
+    out: dict[str, str] = {}
+    for token in tokens:
+        body = token[2:] if token.startswith("-D") else token
+        if "=" not in body or (token.startswith("-") and not token.startswith("-D")):
+            continue
+        name, _, value = body.partition("=")
+        out[name.strip()] = value
+    return out
+
+
+def resolve(
+    command_line: Iterable[str] = (),
+    env: Mapping[str, str] | None = None,
+    *,
+    command_line_label: str = "command line",
+) -> TrustSettings:
+    """Merge properties in the JVM's order and keep only the trust settings."""
+    layers: list[tuple[str, dict[str, str]]] = []
+    env = env or {}
+    for var in OPTION_VARIABLES:
+        if env.get(var):
+            layers.append((var, properties(split_options(env[var]))))
+    layers.append((command_line_label, properties(command_line)))
+    for var in LATE_VARIABLES:
+        if env.get(var):
+            layers.append((var, properties(split_options(env[var]))))
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for label, props in layers:
+        for prop in TRUST_PROPERTIES:
+            if prop in props:
+                values[prop], sources[prop] = props[prop], label
+    return TrustSettings(
+        truststore=values.get(TRUSTSTORE) or None,
+        password=values.get(TRUSTSTORE_PASSWORD),
+        storetype=values.get(TRUSTSTORE_TYPE) or None,
+        sources=sources,
+    )

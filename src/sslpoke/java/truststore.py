@@ -1,0 +1,92 @@
+"""Which truststore a given JVM uses, by the JDK's own rules.
+
+Measured on OpenJDK 17 with ``-Djavax.net.debug=ssl:trustmanager``:
+
+1. ``javax.net.ssl.trustStore`` if set and the file exists;
+2. else ``<java.home>/lib/security/jssecacerts`` if it exists;
+3. else ``<java.home>/lib/security/cacerts``.
+
+A ``trustStore`` property that names a missing file makes the JDK fall back
+*silently* to ``cacerts``, skipping ``jssecacerts``. ``java.home`` is where the
+running ``java`` binary lives (``JAVA_HOME`` does not matter); for a JDK 8
+layout it is ``<jdk>/jre``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sslpoke.java.options import TRUSTSTORE, TrustSettings
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    path: Path
+    origin: str  # why this file, in words
+    password: str | None = field(default=None, repr=False)
+    storetype: str | None = None
+    fallback: str | None = None  # set when Java silently ignored a trustStore property
+
+
+def java_on_path(env: dict[str, str] | None = None) -> Path | None:
+    found = shutil.which("java", path=(env or os.environ).get("PATH"))
+    return Path(found) if found else None
+
+
+def java_home_of(java: Path) -> Path:
+    """``java.home`` for a ``java`` binary (symlinks such as /etc/alternatives resolved)."""
+    real = java.resolve()
+    home = real.parent.parent
+    jre = home / "jre"
+    if not (home / "lib" / "security").is_dir() and (jre / "lib" / "security").is_dir():
+        return jre
+    return home
+
+
+def security_dir(java_home: Path) -> Path:
+    return java_home / "lib" / "security"
+
+
+def default_store(java_home: Path, settings: TrustSettings) -> StoreChoice:
+    """The store a JVM with this ``java.home`` and these settings trusts."""
+    sec = security_dir(java_home)
+    cacerts = sec / "cacerts"
+    jssecacerts = sec / "jssecacerts"
+    if settings.truststore is not None:
+        if settings.truststore.upper() == "NONE":
+            return StoreChoice(
+                cacerts,
+                "java default (cacerts)",
+                settings.password,
+                settings.storetype,
+                fallback=f"{TRUSTSTORE}=NONE selects a hardware token (PKCS#11); sslpoke reads cacerts instead",
+            )
+        named = Path(settings.truststore)
+        if named.is_file():
+            return StoreChoice(
+                named,
+                f"-D{TRUSTSTORE} (from {settings.sources.get(TRUSTSTORE, 'command line')})",
+                settings.password,
+                settings.storetype,
+            )
+        return StoreChoice(
+            cacerts,
+            "java default (cacerts): the trustStore property names a missing file",
+            settings.password,
+            settings.storetype,
+            fallback=(
+                f"-D{TRUSTSTORE}={settings.truststore} names a file that does not exist; "
+                f"Java silently falls back to {cacerts} (and ignores jssecacerts)"
+            ),
+        )
+    if jssecacerts.is_file():
+        return StoreChoice(
+            jssecacerts,
+            "java default: jssecacerts (it takes precedence over cacerts)",
+            settings.password,
+            settings.storetype,
+        )
+    return StoreChoice(cacerts, "java default: cacerts", settings.password, settings.storetype)

@@ -1,0 +1,1 @@
+"""The lab: certificates and loopback servers for ``sslpoke demo`` and the tests."""

@@ -1,0 +1,1 @@
+"""The network side: TCP, STARTTLS dialects, the capturing handshake."""

@@ -1,0 +1,184 @@
+"""Byte and line I/O for protocol dialogues, plain or inside TLS, bounded and timed.
+
+Every read waits at most until the step's deadline, and a line may not exceed
+``MAX_LINE`` bytes: a server that sends an endless line or never answers gets
+a clear error, never a hang.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from sslpoke.net.errors import NetError, printable
+from sslpoke.problems import Code
+
+MAX_LINE = 8192
+MAX_REPLY_LINES = 200
+
+
+class Channel(Protocol):
+    def send(self, data: bytes) -> None: ...
+
+    def recv(self, deadline: float) -> bytes:
+        """Some bytes, or ``b""`` at end of stream; raises TimeoutError past the deadline."""
+        ...
+
+
+class PlainChannel:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def recv(self, deadline: float) -> bytes:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        self.sock.settimeout(left)
+        return self.sock.recv(65536)
+
+
+class TlsChannel:
+    """Application data over an established SSLObject pumped through a socket."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        sslobj: ssl.SSLObject,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+    ) -> None:
+        self.sock, self.sslobj, self.incoming, self.outgoing = sock, sslobj, incoming, outgoing
+
+    def send(self, data: bytes) -> None:
+        self.sslobj.write(data)
+        self.sock.sendall(self.outgoing.read())
+
+    def recv(self, deadline: float) -> bytes:
+        while True:
+            try:
+                return self.sslobj.read(65536)
+            except ssl.SSLWantReadError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError from None
+                self.sock.settimeout(left)
+                data = self.sock.recv(65536)
+                if not data:
+                    return b""
+                self.incoming.write(data)
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return b""
+
+
+class Conversation:
+    """A plaintext or TLS dialogue: lines, replies and raw bytes, all bounded and timed."""
+
+    def __init__(self, channel: Channel, timeout: float, what: str) -> None:
+        self.channel = channel
+        self.timeout = timeout
+        self.what = what  # e.g. "SMTP", used in error messages
+        self.buffer = b""
+        self.transcript: list[str] = []
+
+    def send_line(self, line: str) -> None:
+        self.transcript.append("C: " + line)
+        self.send(line.encode("ascii") + b"\r\n")
+
+    def send(self, data: bytes) -> None:
+        try:
+            self.channel.send(data)
+        except OSError as exc:
+            raise NetError(
+                Code.CONNECTION_FAILED,
+                f"{self.what}: the connection broke while sending ({exc.strerror or exc})",
+            ) from None
+
+    def _more(self, deadline: float) -> None:
+        try:
+            data = self.channel.recv(deadline)
+        except TimeoutError:
+            raise NetError(
+                Code.TIMEOUT,
+                f"{self.what}: the server did not answer within {self.timeout:g} s",
+                said=printable(self.buffer) or None,
+            ) from None
+        except OSError as exc:
+            raise NetError(
+                Code.CONNECTION_FAILED, f"{self.what}: the connection broke ({exc.strerror or exc})"
+            ) from None
+        if not data:
+            raise NetError(
+                Code.STARTTLS_REFUSED if self.transcript else Code.PROTOCOL_MISMATCH,
+                f"{self.what}: the server closed the connection",
+                said=printable(self.buffer) or None,
+            )
+        self.buffer += data
+
+    def read_exact(self, n: int) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        while len(self.buffer) < n:
+            self._more(deadline)
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def read_until(self, markers: tuple[bytes, ...], limit: int = 65536) -> bytes:
+        """Bytes up to and including the first of ``markers``."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            hits = [(self.buffer.find(m), m) for m in markers if m in self.buffer]
+            if hits:
+                pos, marker = min(hits)
+                end = pos + len(marker)
+                out, self.buffer = self.buffer[:end], self.buffer[end:]
+                return out
+            if len(self.buffer) > limit:
+                raise NetError(
+                    Code.PROTOCOL_MISMATCH,
+                    f"{self.what}: the server sent more than {limit} bytes without the expected reply",
+                    said=printable(self.buffer),
+                )
+            self._more(deadline)
+
+    def read_line(self, deadline: float | None = None) -> str:
+        deadline = deadline if deadline is not None else time.monotonic() + self.timeout
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE:
+                raise NetError(
+                    Code.PROTOCOL_MISMATCH,
+                    f"{self.what}: the server sent a line longer than {MAX_LINE} bytes",
+                    said=printable(self.buffer),
+                )
+            self._more(deadline)
+        raw, _, self.buffer = self.buffer.partition(b"\n")
+        if len(raw) > MAX_LINE:
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: the server sent a line longer than {MAX_LINE} bytes",
+                said=printable(raw),
+            )
+        line = raw.rstrip(b"\r").decode("utf-8", "replace")
+        self.transcript.append("S: " + line)
+        return line
+
+    def read_reply(self, is_last: Callable[[str], bool], limit: int = MAX_REPLY_LINES) -> list[str]:
+        """Lines until ``is_last(line)`` says the reply is complete."""
+        deadline = time.monotonic() + self.timeout
+        lines: list[str] = []
+        while len(lines) < limit:
+            line = self.read_line(deadline)
+            lines.append(line)
+            if is_last(line):
+                return lines
+        raise NetError(
+            Code.PROTOCOL_MISMATCH, f"{self.what}: the server's reply has more than {limit} lines"
+        )
+
+    @property
+    def pending(self) -> bytes:
+        return self.buffer

@@ -1,0 +1,298 @@
+"""The TLS handshake, run only to capture what the server presents.
+
+Verification is off at the TLS layer (``CERT_NONE``) because a failing chain
+makes OpenSSL abort before the chain can be seen; sslpoke then validates the
+captured chain itself, with its own rules. Nothing is sent after the handshake.
+
+The handshake runs over memory BIOs on a plain socket, which gives a timeout
+on every read, lets STARTTLS hand over an already-open socket, and keeps the
+first bytes a non-TLS server sends so they can be quoted.
+
+Chain capture (one small function, :func:`sent_chain`): Python 3.13 made
+``SSLObject.get_unverified_chain()`` public; on 3.11 and 3.12 the same method
+exists on the private ``_sslobj``. The stdlib is used rather than pyOpenSSL
+because it costs no import time, uses the system OpenSSL that ``openssl
+s_client`` and most local clients use, and handles timeouts natively.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from sslpoke.net.channel import TlsChannel
+from sslpoke.net.errors import NetError, printable
+from sslpoke.problems import Code
+
+_CERTIFICATE_REQUEST = 13
+_READ_CHUNK = 65536
+_MAX_HANDSHAKE_BYTES = 1024 * 1024  # a certificate chain larger than this is hostile
+_NOT_TLS_REASONS = (
+    "WRONG_VERSION_NUMBER",
+    "PACKET_LENGTH_TOO_LONG",
+    "UNKNOWN_PROTOCOL",
+    "RECORD_LAYER_FAILURE",
+    "HTTP_REQUEST",
+    "LENGTH_MISMATCH",
+)
+_VERSION_REASONS = (
+    "PROTOCOL_VERSION",
+    "UNSUPPORTED_PROTOCOL",
+    "NO_PROTOCOLS_AVAILABLE",
+    "VERSION_TOO_LOW",
+)
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    """What the handshake revealed."""
+
+    version: str
+    cipher: str
+    chain: tuple[bytes, ...]  # DER, exactly as the server sent them, in order
+    client_cert_requested: bool
+    servername: str | None
+
+
+def sent_chain(sslobj: ssl.SSLObject) -> tuple[bytes, ...]:
+    """The certificates the server sent, as DER, in the order sent."""
+    public = getattr(sslobj, "get_unverified_chain", None)
+    if public is not None:  # Python 3.13+
+        chain = public()
+        return tuple(bytes(c) for c in chain or ())
+    inner: Any = sslobj._sslobj  # type: ignore[attr-defined]
+    chain = inner.get_unverified_chain()
+    return tuple(c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain or ())  # type: ignore[attr-defined]
+
+
+def capture_context() -> ssl.SSLContext:
+    """A client context that accepts anything, so that even a broken chain is seen."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # still see SHA-1, MD5 and short-key chains
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1  # and old servers, to report them
+    return ctx
+
+
+class _Pump:
+    """Moves bytes between a socket and an SSLObject's memory BIOs, under a deadline."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        sslobj: ssl.SSLObject,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        deadline: float,
+    ) -> None:
+        self.sock, self.sslobj, self.incoming, self.outgoing = sock, sslobj, incoming, outgoing
+        self.deadline = deadline
+        self.first_bytes = b""
+        self.received = 0
+
+    def flush(self) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.sock.settimeout(self._left())
+            self.sock.sendall(data)
+
+    def _left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
+
+    def fill(self, wait: float | None = None) -> bool:
+        """Read what the server sent; False on end of stream."""
+        timeout = self._left() if wait is None else min(wait, self._left())
+        self.sock.settimeout(timeout)
+        data = self.sock.recv(_READ_CHUNK)
+        if not data:
+            self.incoming.write_eof()
+            return False
+        if len(self.first_bytes) < 512:
+            self.first_bytes += data[: 512 - len(self.first_bytes)]
+        self.received += len(data)
+        if self.received > _MAX_HANDSHAKE_BYTES:
+            raise NetError(
+                Code.HANDSHAKE_FAILURE, "the server sent more than 1 MiB during the handshake"
+            )
+        self.incoming.write(data)
+        return True
+
+
+def handshake(
+    sock: socket.socket, servername: str | None, *, deadline: float, after_starttls: bool = False
+) -> tuple[TlsFacts, TlsChannel]:
+    """Run a TLS handshake on a connected socket and capture what the server sent."""
+    ctx = capture_context()
+    requested: list[bool] = []
+
+    def on_message(
+        _conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any, _data: Any
+    ) -> None:
+        if (
+            direction == "read"
+            and int(content_type) in (22, 257)
+            and int(msg_type) == _CERTIFICATE_REQUEST
+        ):
+            requested.append(True)
+
+    ctx._msg_callback = on_message  # type: ignore[attr-defined]
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    sslobj = ctx.wrap_bio(incoming, outgoing, server_hostname=servername)
+    pump = _Pump(sock, sslobj, incoming, outgoing, deadline)
+    try:
+        while True:
+            try:
+                sslobj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                pump.flush()
+                if not pump.fill():
+                    raise _closed(pump, sslobj, after_starttls) from None
+        pump.flush()
+        if requested:
+            _check_client_certificate_accepted(pump, sslobj)
+    except NetError:
+        raise
+    except ssl.SSLError as exc:
+        raise _classify(exc, pump, sslobj, bool(requested), after_starttls) from None
+    except TimeoutError:
+        raise NetError(
+            Code.TIMEOUT,
+            "the server did not complete the TLS handshake in time",
+            said=printable(pump.first_bytes) or None,
+            chain=_safe_chain(sslobj),
+        ) from None
+    except OSError as exc:
+        raise NetError(
+            Code.HANDSHAKE_FAILURE,
+            f"the connection failed during the TLS handshake: {exc.strerror or exc}",
+            chain=_safe_chain(sslobj),
+        ) from None
+    cipher = sslobj.cipher()
+    facts = TlsFacts(
+        version=sslobj.version() or "unknown",
+        cipher=cipher[0] if cipher else "unknown",
+        chain=sent_chain(sslobj),
+        client_cert_requested=bool(requested),
+        servername=servername,
+    )
+    return facts, TlsChannel(sock, sslobj, incoming, outgoing)
+
+
+def _check_client_certificate_accepted(pump: _Pump, sslobj: ssl.SSLObject) -> None:
+    """TLS 1.3 servers reject a missing client certificate only after the handshake.
+
+    Wait briefly for that alert; silence means the certificate was optional.
+    """
+    try:
+        while True:
+            try:
+                sslobj.read(1)
+                return
+            except ssl.SSLWantReadError:
+                if not pump.fill(wait=1.0):
+                    return
+    except (TimeoutError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        return
+    except ssl.SSLError as exc:
+        reason = (exc.reason or "").upper()
+        if (
+            "CERTIFICATE_REQUIRED" in reason
+            or "HANDSHAKE_FAILURE" in reason
+            or "BAD_CERTIFICATE" in reason
+        ):
+            raise NetError(
+                Code.CLIENT_CERT_REQUIRED,
+                "the server requires a client certificate and closed the connection without one",
+                chain=_safe_chain(sslobj),
+                tls_version=sslobj.version(),
+            ) from None
+
+
+def _safe_chain(sslobj: ssl.SSLObject) -> tuple[bytes, ...]:
+    try:
+        return sent_chain(sslobj)
+    except Exception:
+        return ()
+
+
+def _closed(pump: _Pump, sslobj: ssl.SSLObject, after_starttls: bool) -> NetError:
+    if pump.received == 0:
+        return NetError(
+            Code.HANDSHAKE_FAILURE,
+            "the server closed the connection without answering the TLS hello",
+        )
+    if not pump.first_bytes.startswith((b"\x15", b"\x16")):
+        return _not_tls(pump, after_starttls)
+    return NetError(
+        Code.HANDSHAKE_FAILURE,
+        "the server closed the connection during the TLS handshake",
+        chain=_safe_chain(sslobj),
+    )
+
+
+def _not_tls(pump: _Pump, after_starttls: bool) -> NetError:
+    said = printable(pump.first_bytes)
+    if after_starttls:
+        return NetError(
+            Code.PROTOCOL_MISMATCH,
+            "after STARTTLS the server answered in plain text instead of starting TLS",
+            said=said,
+        )
+    if pump.first_bytes[:3].isdigit() or pump.first_bytes.startswith(
+        (b"+OK", b"* OK", b"SSH-", b"HTTP/", b"<?xml", b"<stream")
+    ):
+        return NetError(
+            Code.PROTOCOL_MISMATCH,
+            "the server sent a plain-text greeting instead of TLS: this port expects STARTTLS or no TLS at all",
+            said=said,
+        )
+    return NetError(Code.NOT_TLS, "the server did not answer with TLS", said=said)
+
+
+def _classify(
+    exc: ssl.SSLError, pump: _Pump, sslobj: ssl.SSLObject, requested: bool, after_starttls: bool
+) -> NetError:
+    reason = (exc.reason or "").upper()
+    chain = _safe_chain(sslobj)
+    if any(r in reason for r in _NOT_TLS_REASONS) and not pump.first_bytes.startswith(
+        (b"\x15", b"\x16")
+    ):
+        return _not_tls(pump, after_starttls)
+    if "CERTIFICATE_REQUIRED" in reason or (
+        requested and ("HANDSHAKE_FAILURE" in reason or "BAD_CERTIFICATE" in reason)
+    ):
+        return NetError(
+            Code.CLIENT_CERT_REQUIRED,
+            "the server requires a client certificate and closed the connection without one",
+            chain=chain,
+        )
+    if any(r in reason for r in _VERSION_REASONS):
+        return NetError(
+            Code.HANDSHAKE_FAILURE,
+            f"no TLS version in common with the server ({_words(reason)})",
+            chain=chain,
+        )
+    if "ALERT" in reason:
+        return NetError(
+            Code.HANDSHAKE_FAILURE,
+            f"the server aborted the handshake: {_words(reason)}",
+            chain=chain,
+        )
+    return NetError(
+        Code.HANDSHAKE_FAILURE, f"the TLS handshake failed: {_words(reason) or exc}", chain=chain
+    )
+
+
+def _words(reason: str) -> str:
+    return reason.replace("_", " ").lower()

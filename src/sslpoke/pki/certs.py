@@ -1,0 +1,417 @@
+"""A certificate plus the facts path validation asks about, each computed once.
+
+cryptography parses lazily and raises on malformed extensions; this wrapper turns
+those failures into recorded facts (``extension_error``, ``key_error``) so that a
+hostile certificate becomes a finding, never a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import warnings
+from datetime import datetime
+from functools import cached_property
+from typing import Any, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from sslpoke import asn1
+
+E = TypeVar("E", bound=x509.ExtensionType)
+
+
+class CertificateParseError(ValueError):
+    """The bytes are not a certificate sslpoke can read."""
+
+
+class Cert:
+    """An immutable, parsed X.509 certificate."""
+
+    __slots__ = ("__dict__", "der", "raw", "x")
+
+    def __init__(self, der: bytes, parsed: x509.Certificate | None = None) -> None:
+        self.der = bytes(der)
+        try:
+            self.raw = asn1.raw_tbs(self.der)
+        except asn1.DerError as exc:
+            raise CertificateParseError(f"not a DER certificate: {exc}") from None
+        if parsed is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    parsed = x509.load_der_x509_certificate(self.der)
+                except ValueError as exc:
+                    raise CertificateParseError(f"malformed certificate: {exc}") from None
+        self.x = parsed
+
+    @classmethod
+    def from_x509(cls, cert: x509.Certificate) -> Cert:
+        return cls(cert.public_bytes(serialization.Encoding.DER), cert)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cert) and other.der == self.der
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+    def __repr__(self) -> str:
+        return f"<Cert {self.display_name!r} {self.fingerprint[:11]}>"
+
+    # --- identity ------------------------------------------------------------
+
+    @cached_property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.der).digest()
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 fingerprint as keytool prints it (``AB:CD:...``)."""
+        return ":".join(f"{b:02X}" for b in self.sha256)
+
+    @cached_property
+    def sha1_fingerprint(self) -> str:
+        return ":".join(f"{b:02X}" for b in hashlib.sha1(self.der).digest())
+
+    @cached_property
+    def pem(self) -> str:
+        return self.x.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+    @cached_property
+    def spki_sha256(self) -> bytes:
+        return hashlib.sha256(self.raw.spki).digest()
+
+    # --- names ---------------------------------------------------------------
+
+    @cached_property
+    def subject(self) -> x509.Name:
+        return _name(self.x, "subject")
+
+    @cached_property
+    def issuer(self) -> x509.Name:
+        return _name(self.x, "issuer")
+
+    @cached_property
+    def subject_key(self) -> tuple[Any, ...]:
+        """Subject in the comparison form of RFC 5280 section 7.1 (case and space folded)."""
+        return name_key(self.subject)
+
+    @cached_property
+    def issuer_key(self) -> tuple[Any, ...]:
+        return name_key(self.issuer)
+
+    @cached_property
+    def self_issued(self) -> bool:
+        return self.raw.subject == self.raw.issuer or self.subject_key == self.issuer_key
+
+    @cached_property
+    def subject_text(self) -> str:
+        return _rfc4514(self.subject)
+
+    @cached_property
+    def issuer_text(self) -> str:
+        return _rfc4514(self.issuer)
+
+    @cached_property
+    def display_name(self) -> str:
+        """The common name if there is one, else the whole subject."""
+        cns = self.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if cns and isinstance(cns[0].value, str) and cns[0].value.strip():
+            return cns[0].value
+        return self.subject_text or "(empty subject)"
+
+    @cached_property
+    def issuer_display_name(self) -> str:
+        cns = self.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if cns and isinstance(cns[0].value, str) and cns[0].value.strip():
+            return cns[0].value
+        return self.issuer_text or "(empty issuer)"
+
+    @cached_property
+    def common_names(self) -> tuple[str, ...]:
+        return tuple(str(a.value) for a in self.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+
+    # --- validity and serial -------------------------------------------------
+
+    @cached_property
+    def not_before(self) -> datetime:
+        return self.x.not_valid_before_utc
+
+    @cached_property
+    def not_after(self) -> datetime:
+        return self.x.not_valid_after_utc
+
+    @cached_property
+    def serial(self) -> int:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.x.serial_number
+
+    @cached_property
+    def serial_hex(self) -> str:
+        return format(self.serial, "x") if self.serial >= 0 else "-" + format(-self.serial, "x")
+
+    # --- extensions ----------------------------------------------------------
+
+    @cached_property
+    def _extensions(self) -> tuple[x509.Extensions | None, str | None]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return self.x.extensions, None
+            except x509.DuplicateExtension as exc:
+                return None, f"duplicate extension {exc.oid.dotted_string}"
+            except Exception as exc:  # ValueError, TypeError... from hostile encodings
+                return None, f"malformed extension: {exc}"
+
+    @property
+    def extension_error(self) -> str | None:
+        return self._extensions[1]
+
+    @property
+    def extensions(self) -> x509.Extensions:
+        exts = self._extensions[0]
+        return exts if exts is not None else x509.Extensions([])
+
+    def ext(self, kind: type[E]) -> x509.Extension[E] | None:
+        try:
+            return self.extensions.get_extension_for_class(kind)
+        except x509.ExtensionNotFound:
+            return None
+
+    def ext_value(self, kind: type[E]) -> E | None:
+        found = self.ext(kind)
+        return found.value if found is not None else None
+
+    @cached_property
+    def basic_constraints(self) -> x509.BasicConstraints | None:
+        return self.ext_value(x509.BasicConstraints)
+
+    @cached_property
+    def is_ca(self) -> bool:
+        bc = self.basic_constraints
+        return bool(bc and bc.ca)
+
+    @cached_property
+    def key_usage(self) -> x509.KeyUsage | None:
+        return self.ext_value(x509.KeyUsage)
+
+    @cached_property
+    def eku(self) -> x509.ExtendedKeyUsage | None:
+        return self.ext_value(x509.ExtendedKeyUsage)
+
+    @cached_property
+    def san(self) -> x509.SubjectAlternativeName | None:
+        return self.ext_value(x509.SubjectAlternativeName)
+
+    @cached_property
+    def san_dns(self) -> tuple[str, ...]:
+        san = self.san
+        return tuple(san.get_values_for_type(x509.DNSName)) if san else ()
+
+    @cached_property
+    def san_ips(self) -> tuple[str, ...]:
+        san = self.san
+        return tuple(str(ip) for ip in san.get_values_for_type(x509.IPAddress)) if san else ()
+
+    @cached_property
+    def ski(self) -> bytes | None:
+        value = self.ext_value(x509.SubjectKeyIdentifier)
+        return value.digest if value else None
+
+    @cached_property
+    def aki_key_id(self) -> bytes | None:
+        value = self.ext_value(x509.AuthorityKeyIdentifier)
+        return value.key_identifier if value else None
+
+    @cached_property
+    def ca_issuers_urls(self) -> tuple[str, ...]:
+        """AIA caIssuers URLs: where the issuer's certificate can be downloaded."""
+        aia = self.ext_value(x509.AuthorityInformationAccess)
+        if not aia:
+            return ()
+        return tuple(
+            d.access_location.value
+            for d in aia
+            if d.access_method == x509.oid.AuthorityInformationAccessOID.CA_ISSUERS
+            and isinstance(d.access_location, x509.UniformResourceIdentifier)
+        )
+
+    def critical(self, oid: x509.ObjectIdentifier) -> bool | None:
+        try:
+            return self.extensions.get_extension_for_oid(oid).critical
+        except x509.ExtensionNotFound:
+            return None
+
+    # --- keys and signatures -------------------------------------------------
+
+    @cached_property
+    def _public_key(self) -> tuple[Any, str | None]:
+        try:
+            return self.x.public_key(), None
+        except (ValueError, TypeError) as exc:  # unsupported or malformed key
+            return None, str(exc) or type(exc).__name__
+        except Exception as exc:  # cryptography's UnsupportedAlgorithm and friends
+            return None, str(exc) or type(exc).__name__
+
+    @property
+    def public_key(self) -> Any:
+        return self._public_key[0]
+
+    @property
+    def key_error(self) -> str | None:
+        return self._public_key[1]
+
+    @cached_property
+    def key_type(self) -> str:
+        key = self.public_key
+        if isinstance(key, rsa.RSAPublicKey):
+            return "RSA"
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return "EC"
+        if isinstance(key, dsa.DSAPublicKey):
+            return "DSA"
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            return "Ed25519"
+        if isinstance(key, ed448.Ed448PublicKey):
+            return "Ed448"
+        return "unknown"
+
+    @cached_property
+    def key_bits(self) -> int:
+        key = self.public_key
+        if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey):
+            return key.key_size
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return key.curve.key_size
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            return 256
+        if isinstance(key, ed448.Ed448PublicKey):
+            return 456
+        return 0
+
+    @cached_property
+    def curve(self) -> str | None:
+        key = self.public_key
+        return key.curve.name if isinstance(key, ec.EllipticCurvePublicKey) else None
+
+    @cached_property
+    def explicit_curve(self) -> bool:
+        """An EC key given by explicit parameters rather than a named curve (RFC 5480 forbids it)."""
+        try:
+            spki = asn1.read_tlv(self.raw.spki)
+            algorithm = asn1.read_tlv(self.raw.spki, spki.value_start, spki.end)
+            algo_oid = asn1.read_tlv(self.raw.spki, algorithm.value_start, algorithm.end)
+            if asn1.decode_oid(algo_oid.value(self.raw.spki)) != "1.2.840.10045.2.1":
+                return False
+            params = asn1.read_tlv(self.raw.spki, algo_oid.end, algorithm.end)
+        except asn1.DerError:
+            return False
+        return params.tag != asn1.OID
+
+    @cached_property
+    def key_description(self) -> str:
+        if self.key_error:
+            return "unreadable key"
+        if self.key_type == "EC":
+            return f"EC {_CURVE_NAMES.get(self.curve or '', self.curve)}"
+        if self.key_type in ("Ed25519", "Ed448"):
+            return self.key_type
+        return f"{self.key_type} {self.key_bits}"
+
+    @cached_property
+    def signature_hash(self) -> str | None:
+        """Lower-case name of the hash in the signature algorithm (``sha1``, ``md5``...)."""
+        try:
+            algo = self.x.signature_hash_algorithm
+        except Exception:  # an algorithm cryptography does not know (MD2, GOST...)
+            return _LEGACY_SIG_HASH.get(self.x.signature_algorithm_oid.dotted_string, "unknown")
+        return algo.name if algo is not None else None
+
+    @cached_property
+    def signature_algorithm(self) -> str:
+        """A readable name such as ``sha256WithRSAEncryption`` or ``ecdsa-with-SHA384``."""
+        oid = self.x.signature_algorithm_oid
+        name = getattr(oid, "_name", None)
+        if name and name != "Unknown OID":
+            return str(name)
+        return _LEGACY_SIG_NAMES.get(oid.dotted_string, oid.dotted_string)
+
+
+_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_LEGACY_SIG_HASH = {
+    "1.2.840.113549.1.1.2": "md2",
+    "1.2.840.113549.1.1.3": "md4",
+    "1.2.840.113549.1.1.4": "md5",
+}
+_LEGACY_SIG_NAMES = {
+    "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
+    "1.2.840.113549.1.1.3": "md4WithRSAEncryption",
+    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
+}
+
+
+def _name(cert: x509.Certificate, which: str) -> x509.Name:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return cert.subject if which == "subject" else cert.issuer
+        except ValueError:
+            return x509.Name([])
+
+
+def _rfc4514(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except Exception:
+        return repr(name)
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def name_key(name: x509.Name) -> tuple[Any, ...]:
+    """A hashable form of a Name for RFC 5280 comparison: case-insensitive, spaces folded."""
+    return tuple(
+        tuple(
+            sorted(
+                (a.oid.dotted_string, _fold(a.value) if isinstance(a.value, str) else a.value)
+                for a in rdn
+            )
+        )
+        for rdn in name.rdns
+    )
+
+
+def load_pem_or_der(data: bytes) -> list[Cert]:
+    """All certificates in PEM text or one DER certificate. Raises on neither."""
+    if b"-----BEGIN" in data:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = x509.load_pem_x509_certificates(data)
+            except ValueError:
+                parsed = _load_pem_leniently(data)
+        return [Cert.from_x509(c) for c in parsed]
+    return [Cert(data)]
+
+
+def _load_pem_leniently(data: bytes) -> list[x509.Certificate]:
+    """Read the CERTIFICATE blocks one by one, skipping other PEM types (keys, CRLs)."""
+    out: list[x509.Certificate] = []
+    marker = b"-----BEGIN CERTIFICATE-----"
+    end_marker = b"-----END CERTIFICATE-----"
+    pos = 0
+    while (start := data.find(marker, pos)) >= 0:
+        end = data.find(end_marker, start)
+        if end < 0:
+            break
+        block = data[start : end + len(end_marker)]
+        with contextlib.suppress(ValueError):
+            out.append(x509.load_pem_x509_certificate(block))
+        pos = end + len(end_marker)
+    return out

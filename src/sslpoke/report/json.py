@@ -1,0 +1,79 @@
+"""The JSON report. Its schema is documented in the README and versioned here.
+
+Additions keep ``schema_version``; a field removed or changed in meaning bumps it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sslpoke.report.model import CertInfo, Report
+
+SCHEMA_VERSION = 1
+
+
+def _cert(cert: CertInfo | None) -> dict[str, Any] | None:
+    if cert is None:
+        return None
+    data = asdict(cert)
+    data["not_before"] = cert.not_before.isoformat()
+    data["not_after"] = cert.not_after.isoformat()
+    data["san"] = list(cert.san)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": report.kind,
+        "ok": report.ok,
+        "exit_code": int(report.exit_code),
+        "target": report.target,
+        "checked_name": report.checked_name,
+        "profile": report.profile,
+        "at": report.at.isoformat(),
+        "seconds": report.seconds,
+        "truststore": _plain(asdict(report.truststore)) if report.truststore else None,
+        "tls": _plain(asdict(report.tls)) if report.tls else None,
+        "chain": [_cert(c) for c in report.chain],
+        "path": [
+            {
+                "role": step.role.value,
+                "broken": step.broken,
+                "note": step.note,
+                "certificate": _cert(step.cert),
+            }
+            for step in report.path
+        ],
+        "problems": [
+            {
+                "code": p.code.value,
+                "severity": p.severity.value,
+                "cert_index": p.cert_index,
+                "message": p.message,
+                "fix": p.fix,
+                "commands": list(p.commands),
+            }
+            for p in report.problems
+        ],
+    }
+
+
+def dumps(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"

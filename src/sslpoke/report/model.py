@@ -1,0 +1,130 @@
+"""The result of a probe or an offline verification: plain data, rendered elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sslpoke.errors import ExitCode
+from sslpoke.pki.certs import Cert
+from sslpoke.problems import CONNECTION_CODES, Problem, Severity
+
+
+class Role(StrEnum):
+    LEAF = "leaf"
+    INTERMEDIATE = "intermediate"
+    ANCHOR = "anchor"  # the truststore certificate the path ends at
+    MISSING = "missing"  # an issuer nobody supplied
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """One certificate as a report shows it."""
+
+    subject: str
+    issuer: str
+    name: str  # the common name, or the subject
+    not_before: datetime
+    not_after: datetime
+    sha256: str
+    serial: str
+    key: str
+    signature_algorithm: str
+    san: tuple[str, ...]
+    is_ca: bool
+    self_issued: bool
+    pem: str = field(repr=False)
+    sent_index: int | None = None  # position in the chain the server sent
+    alias: str | None = None  # alias in the truststore, when it is there
+
+    @classmethod
+    def of(cls, cert: Cert, *, sent_index: int | None = None, alias: str | None = None) -> CertInfo:
+        return cls(
+            subject=cert.subject_text,
+            issuer=cert.issuer_text,
+            name=cert.display_name,
+            not_before=cert.not_before,
+            not_after=cert.not_after,
+            sha256=cert.fingerprint,
+            serial=cert.serial_hex,
+            key=cert.key_description,
+            signature_algorithm=cert.signature_algorithm,
+            san=(*cert.san_dns, *cert.san_ips),
+            is_ca=cert.is_ca,
+            self_issued=cert.self_issued,
+            pem=cert.pem,
+            sent_index=sent_index,
+            alias=alias,
+        )
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One link of the certification path, leaf first."""
+
+    role: Role
+    cert: CertInfo | None  # None for a missing issuer
+    broken: bool = False  # this link (to the next certificate up) is where trust fails
+    note: str = ""  # e.g. "not sent by the server, not in the truststore"
+
+
+@dataclass(frozen=True)
+class TruststoreInfo:
+    type: str
+    location: str
+    entries: int
+    origin: str
+    resolved: str | None = None  # the real file, when ``location`` is a symlink
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    peer: str
+    version: str
+    cipher: str
+    servername: str | None
+    client_cert_requested: bool
+    starttls: str | None = None
+    greeting: str | None = None
+    auth_before_tls: tuple[str, ...] | None = None
+    auth_after_tls: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything sslpoke found out, as data (see ``report.json`` for the stable schema)."""
+
+    kind: str  # "probe" or "verify"
+    ok: bool
+    profile: str
+    checked_name: str | None
+    at: datetime
+    target: str | None = None
+    truststore: TruststoreInfo | None = None
+    tls: TlsInfo | None = None
+    chain: tuple[CertInfo, ...] = ()  # as sent by the server (or given on the command line)
+    path: tuple[PathStep, ...] = ()  # the valid path, or the closest one
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.WARNING)
+
+    @property
+    def connected(self) -> bool:
+        return not any(p.code in CONNECTION_CODES for p in self.errors)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.ok:
+            return ExitCode.TRUSTED
+        if not self.connected:
+            return ExitCode.NO_CONNECTION
+        return ExitCode.NOT_TRUSTED

@@ -1,0 +1,69 @@
+"""What a truststore is once read, whatever its format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from sslpoke.pki.anchors import Anchor, AnchorSet
+from sslpoke.pki.certs import Cert
+
+#: Refuse to read files larger than this; no real truststore comes close.
+MAX_STORE_BYTES = 64 * 1024 * 1024
+#: Java's default truststore password.
+DEFAULT_PASSWORD = "changeit"
+
+
+class StoreType(StrEnum):
+    PEM = "pem"
+    DER = "der"
+    DIRECTORY = "directory"
+    JKS = "jks"
+    JCEKS = "jceks"
+    PKCS12 = "pkcs12"
+
+
+class EntryKind(StrEnum):
+    TRUSTED = "trustedCertEntry"
+    KEY = "PrivateKeyEntry"  # Java trusts the first certificate of a key entry's chain too
+
+
+@dataclass(frozen=True)
+class TrustEntry:
+    cert: Cert
+    alias: str | None = None
+    kind: EntryKind = EntryKind.TRUSTED
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """A readable set of trust anchors and where it came from."""
+
+    type: StoreType
+    entries: tuple[TrustEntry, ...]
+    path: Path | None = None
+    origin: str = ""  # how it was chosen: "--truststore", "java default (cacerts)", ...
+    notes: tuple[str, ...] = field(default=())  # things worth telling (unverified integrity...)
+    password_checked: bool = False
+
+    @cached_property
+    def anchors(self) -> AnchorSet:
+        return AnchorSet(Anchor(e.cert, e.alias) for e in self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path else self.origin
+
+    def describe(self) -> str:
+        return f"{self.type.value.upper()} {self.location} ({len(self.entries)} entries)"
+
+    def alias_of(self, cert: Cert) -> str | None:
+        for entry in self.entries:
+            if entry.cert == cert:
+                return entry.alias
+        return None

@@ -1,0 +1,242 @@
+"""What to connect to: host, port, and how TLS is reached there.
+
+Accepts everything an admin is likely to paste: ``host``, ``host 443``,
+``host:443``, ``[2001:db8::1]:443``, a bare IPv6 address, and URLs whose scheme
+says both the port and whether TLS starts at once or after STARTTLS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sslpoke.errors import UsageError
+
+
+class Protocol(StrEnum):
+    """An application protocol: the STARTTLS dialect spoken before TLS, or what runs inside it."""
+
+    SMTP = "smtp"
+    IMAP = "imap"
+    POP3 = "pop3"
+    LDAP = "ldap"
+    FTP = "ftp"
+    XMPP = "xmpp"
+    POSTGRES = "postgres"
+    MYSQL = "mysql"
+
+
+# scheme -> (default port, STARTTLS dialect or None for implicit TLS, protocol inside)
+SCHEMES: dict[str, tuple[int, Protocol | None, Protocol | None]] = {
+    "https": (443, None, None),
+    "tls": (443, None, None),
+    "ldaps": (636, None, Protocol.LDAP),
+    "imaps": (993, None, Protocol.IMAP),
+    "pop3s": (995, None, Protocol.POP3),
+    "smtps": (465, None, Protocol.SMTP),
+    "ftps": (990, None, Protocol.FTP),
+    "xmpps": (5223, None, Protocol.XMPP),
+    "smtp": (25, Protocol.SMTP, Protocol.SMTP),
+    "submission": (587, Protocol.SMTP, Protocol.SMTP),
+    "imap": (143, Protocol.IMAP, Protocol.IMAP),
+    "pop3": (110, Protocol.POP3, Protocol.POP3),
+    "ldap": (389, Protocol.LDAP, Protocol.LDAP),
+    "ftp": (21, Protocol.FTP, Protocol.FTP),
+    "xmpp": (5222, Protocol.XMPP, Protocol.XMPP),
+    "postgres": (5432, Protocol.POSTGRES, Protocol.POSTGRES),
+    "postgresql": (5432, Protocol.POSTGRES, Protocol.POSTGRES),
+    "mysql": (3306, Protocol.MYSQL, Protocol.MYSQL),
+}
+
+# Well-known plaintext ports where TLS is reached by STARTTLS.
+STARTTLS_PORTS: dict[int, Protocol] = {
+    25: Protocol.SMTP,
+    587: Protocol.SMTP,
+    143: Protocol.IMAP,
+    110: Protocol.POP3,
+    389: Protocol.LDAP,
+    21: Protocol.FTP,
+    5222: Protocol.XMPP,
+    5432: Protocol.POSTGRES,
+    3306: Protocol.MYSQL,
+}
+
+# Well-known ports where TLS starts at once, and what is spoken inside it.
+IMPLICIT_TLS_PORTS: dict[int, Protocol | None] = {
+    443: None,
+    465: Protocol.SMTP,
+    636: Protocol.LDAP,
+    993: Protocol.IMAP,
+    995: Protocol.POP3,
+    990: Protocol.FTP,
+    5223: Protocol.XMPP,
+}
+
+DEFAULT_PORT = 443
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed destination. ``host`` is an A-label name or an IP address literal.
+
+    ``starttls`` is the plaintext dialect that upgrades to TLS (None: TLS at
+    once); ``application`` is the protocol spoken inside TLS, when sslpoke knows
+    how to ask it something useful (mail servers' AUTH mechanisms).
+    """
+
+    host: str
+    port: int
+    starttls: Protocol | None = None
+    application: Protocol | None = None
+    servername: str | None = (
+        None  # SNI and the name checked; None for an IP literal without override
+    )
+
+    @property
+    def is_ip(self) -> bool:
+        return is_ip_literal(self.host)
+
+    @property
+    def check_name(self) -> str:
+        """The name (DNS or IP) the certificate must match."""
+        return self.servername or self.host
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def is_ip_literal(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_port(text: str | int) -> int:
+    try:
+        port = int(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"invalid port {text!r}: give a number from 1 to 65535") from None
+    if not 1 <= port <= 65535:
+        raise UsageError(f"invalid port {port}: give a number from 1 to 65535")
+    return port
+
+
+def normalize_host(text: str) -> str:
+    """Return an IP literal in canonical form or a lower-case A-label host name."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    if not text:
+        raise UsageError("missing host name")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    name = text.rstrip(".").lower()
+    try:
+        ascii_name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise UsageError(f"invalid host name {text!r}") from None
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise UsageError(f"invalid host name {text!r}")
+    return ascii_name
+
+
+def _split_host_port(text: str) -> tuple[str, int | None]:
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0:
+            raise UsageError(f"invalid address {text!r}: missing ']'")
+        host, rest = text[1:close], text[close + 1 :]
+        if not rest:
+            return host, None
+        if not rest.startswith(":"):
+            raise UsageError(f"invalid address {text!r}")
+        return host, parse_port(rest[1:])
+    if text.count(":") > 1:  # a bare IPv6 address
+        return text, None
+    if ":" in text:
+        host, _, port = text.partition(":")
+        return host, parse_port(port)
+    return text, None
+
+
+def parse_target(
+    spec: str,
+    port: str | int | None = None,
+    *,
+    servername: str | None = None,
+    starttls: Protocol | str | None = None,
+    no_starttls: bool = False,
+) -> Target:
+    """Parse what the user typed into a :class:`Target`.
+
+    ``starttls`` forces a STARTTLS dialect; otherwise it follows from the URL
+    scheme or the well-known port, unless ``no_starttls`` is set.
+    """
+    spec = spec.strip()
+    scheme_info: tuple[Protocol | None, Protocol | None] | None = None
+    if "://" in spec:
+        url = urlsplit(spec)
+        scheme = url.scheme.lower()
+        if scheme not in SCHEMES:
+            known = ", ".join(sorted(SCHEMES))
+            raise UsageError(f"unknown URL scheme {scheme!r}: use one of {known}")
+        default_port, scheme_starttls, scheme_app = SCHEMES[scheme]
+        scheme_info = (scheme_starttls, scheme_app)
+        try:
+            url_port = url.port
+        except ValueError:
+            raise UsageError(f"invalid port in {spec!r}") from None
+        host_text = url.hostname or ""
+        if url.netloc.startswith("[") and host_text:
+            host_text = f"[{host_text}]"
+        host_port = url_port if url_port is not None else None
+        implied_port = default_port
+    else:
+        host_text, host_port = _split_host_port(spec)
+        implied_port = DEFAULT_PORT
+    host = normalize_host(host_text)
+    explicit = parse_port(port) if port is not None else None
+    if explicit is not None and host_port is not None and explicit != host_port:
+        raise UsageError(f"two different ports given: {host_port} in {spec!r} and {explicit}")
+    final_port = explicit or host_port or implied_port
+
+    if starttls is not None and no_starttls:
+        raise UsageError("--starttls and --no-starttls contradict each other")
+    dialect: Protocol | None
+    application: Protocol | None
+    if starttls is not None:
+        try:
+            dialect = Protocol(str(starttls).lower())
+        except ValueError:
+            known = ", ".join(p.value for p in Protocol)
+            raise UsageError(
+                f"unknown STARTTLS protocol {starttls!r}: use one of {known}"
+            ) from None
+        application = dialect
+    elif scheme_info is not None:
+        dialect, application = scheme_info
+        if no_starttls:
+            dialect = None
+    elif no_starttls:
+        dialect, application = None, IMPLICIT_TLS_PORTS.get(final_port)
+    elif final_port in STARTTLS_PORTS:
+        dialect = application = STARTTLS_PORTS[final_port]
+    else:
+        dialect, application = None, IMPLICIT_TLS_PORTS.get(final_port)
+
+    sni = normalize_host(servername) if servername else None
+    if sni is None and not is_ip_literal(host):
+        sni = host
+    return Target(
+        host=host, port=final_port, starttls=dialect, application=application, servername=sni
+    )

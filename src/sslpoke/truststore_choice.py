@@ -1,0 +1,126 @@
+"""Deciding which truststore a diagnosis uses, the way the application would.
+
+Explicit beats implicit: ``--truststore``, then ``--system`` or ``--mozilla``,
+then ``-Djavax.net.ssl.trustStore`` (from the arguments, ``JAVA_TOOL_OPTIONS``
+or ``_JAVA_OPTIONS``), then the default of the ``java`` on PATH (``jssecacerts``
+before ``cacerts``), and with no Java at all, the operating system's bundle.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sslpoke.java import options as java_options
+from sslpoke.java.truststore import default_store, java_home_of, java_on_path
+from sslpoke.problems import Code, Problem, Severity
+from sslpoke.stores import TrustStore, load_mozilla, load_system, load_truststore
+
+
+@dataclass(frozen=True)
+class StoreRequest:
+    """What the user asked for; every field is optional."""
+
+    path: str | Path | None = None
+    password: str | None = field(default=None, repr=False)
+    storetype: str | None = None
+    system: bool = False
+    mozilla: bool = False
+    java_args: Sequence[
+        str
+    ] = ()  # -Djavax.net.ssl.trustStore=... as pasted from the app's JVM options
+    java_home: Path | None = None  # the JVM to mirror; None: the java on PATH
+    env: Mapping[str, str] | None = (
+        None  # JAVA_TOOL_OPTIONS & co.; None: this process's environment
+    )
+
+
+@dataclass(frozen=True)
+class ChosenStore:
+    store: TrustStore
+    problems: tuple[Problem, ...] = ()
+    java_home: Path | None = None
+    real_path: str | None = None  # where the named file really is, when it is a symlink
+
+    @property
+    def keytool(self) -> str:
+        if self.java_home is not None:
+            for candidate in (
+                self.java_home / "bin" / "keytool",
+                self.java_home.parent / "bin" / "keytool",
+            ):
+                if candidate.is_file():
+                    return str(candidate)
+        return "keytool"
+
+
+def choose(request: StoreRequest) -> ChosenStore:
+    """Open the truststore the request designates. Raises StoreError on bad input."""
+    if request.path is not None:
+        store = load_truststore(
+            request.path,
+            storetype=request.storetype,
+            password=request.password,
+            origin="--truststore",
+        )
+        return ChosenStore(store, real_path=_symlink(Path(request.path)))
+    if request.system:
+        return ChosenStore(load_system())
+    if request.mozilla:
+        return ChosenStore(load_mozilla())
+
+    env = os.environ if request.env is None else request.env
+    settings = java_options.resolve(
+        request.java_args, env, command_line_label="the -D arguments given"
+    )
+    java_home = request.java_home
+    if java_home is None:
+        java = java_on_path(dict(env))
+        java_home = java_home_of(java) if java is not None else None
+    if java_home is None:
+        if settings.truststore is not None:
+            store = load_truststore(
+                settings.truststore,
+                storetype=settings.storetype,
+                password=settings.password,
+                origin=f"-D{java_options.TRUSTSTORE}",
+            )
+            return ChosenStore(store, real_path=_symlink(Path(settings.truststore)))
+        store = load_system()
+        note = "no java found on PATH, so the operating system's CA bundle is used"
+        return ChosenStore(_with_note(store, note))
+
+    choice = default_store(java_home, settings)
+    problems: list[Problem] = []
+    if choice.fallback:
+        problems.append(
+            Problem(
+                Code.TRUSTSTORE_FALLBACK,
+                Severity.WARNING,
+                choice.fallback + ".",
+                "Fix the -Djavax.net.ssl.trustStore path in the JVM options, or create that file.",
+            )
+        )
+    store = load_truststore(
+        choice.path,
+        storetype=choice.storetype,
+        password=choice.password,
+        origin=f"{choice.origin}; java.home {java_home}",
+    )
+    return ChosenStore(store, tuple(problems), java_home, _symlink(choice.path))
+
+
+def _symlink(path: Path) -> str | None:
+    try:
+        real = path.resolve()
+    except OSError:
+        return None
+    return str(real) if real != path.absolute() else None
+
+
+def _with_note(store: TrustStore, note: str) -> TrustStore:
+    from dataclasses import replace
+
+    return replace(store, notes=(*store.notes, note))
