@@ -13,11 +13,12 @@ Heavy modules load on first use, so ``import sslpoke`` stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sslpoke.api import probe, verify
     from sslpoke.errors import ExitCode, SslpokeError
     from sslpoke.pki.certs import Cert

@@ -8,7 +8,7 @@ messages. Every read is bounds-checked: the input comes from files and the netwo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Universal tags (class bits and constructed bit included), as they appear on the wire.
 BOOLEAN = 0x01
@@ -28,8 +28,7 @@ class DerError(ValueError):
     """The bytes are not the DER structure we expected."""
 
 
-@dataclass(frozen=True, slots=True)
-class Tlv:
+class Tlv(NamedTuple):
     """One element: its tag byte and where its value lies in the buffer."""
 
     tag: int
@@ -161,8 +160,7 @@ def explicit(number: int, content: bytes) -> bytes:
 # --- certificates ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RawTbs:
+class RawTbs(NamedTuple):
     """The fields of a certificate whose exact bytes matter for path building."""
 
     version: int  # 0 = v1, 2 = v3

@@ -7,8 +7,8 @@ live in :mod:`sslpoke.diagnose.catalog`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Severity(StrEnum):
@@ -76,8 +76,7 @@ CONNECTION_CODES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong, in plain words, with what to do about it.
 
     ``cert_index`` is the position in the chain *as the server sent it* (0 is the

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from sslpoke.errors import UsageError
 
@@ -79,8 +78,7 @@ DEFAULT_PORT = 443
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A parsed destination. ``host`` is an A-label name or an IP address literal.
 
     ``starttls`` is the plaintext dialect that upgrades to TLS (None: TLS at
@@ -185,6 +183,8 @@ def parse_target(
     spec = spec.strip()
     scheme_info: tuple[Protocol | None, Protocol | None] | None = None
     if "://" in spec:
+        from urllib.parse import urlsplit
+
         url = urlsplit(spec)
         scheme = url.scheme.lower()
         if scheme not in SCHEMES:

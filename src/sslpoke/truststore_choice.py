@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sslpoke.java import options as java_options
 from sslpoke.java.truststore import default_store, java_home_of, java_on_path
@@ -19,12 +19,11 @@ from sslpoke.problems import Code, Problem, Severity
 from sslpoke.stores import TrustStore, load_mozilla, load_system, load_truststore
 
 
-@dataclass(frozen=True)
-class StoreRequest:
+class StoreRequest(NamedTuple):
     """What the user asked for; every field is optional."""
 
     path: str | Path | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None  # never shown: see __repr__
     storetype: str | None = None
     system: bool = False
     mozilla: bool = False
@@ -37,8 +36,7 @@ class StoreRequest:
     )
 
 
-@dataclass(frozen=True)
-class ChosenStore:
+class ChosenStore(NamedTuple):
     store: TrustStore
     problems: tuple[Problem, ...] = ()
     java_home: Path | None = None
@@ -121,6 +119,4 @@ def _symlink(path: Path) -> str | None:
 
 
 def _with_note(store: TrustStore, note: str) -> TrustStore:
-    from dataclasses import replace
-
-    return replace(store, notes=(*store.notes, note))
+    return store._replace(notes=(*store.notes, note))

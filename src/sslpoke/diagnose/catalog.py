@@ -6,7 +6,7 @@ two cannot drift apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sslpoke.problems import Code, Severity
 
@@ -17,8 +17,7 @@ PKIX = (
 )
 
 
-@dataclass(frozen=True)
-class CodeInfo:
+class CodeInfo(NamedTuple):
     code: Code
     severity: Severity
     summary: str

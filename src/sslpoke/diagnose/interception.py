@@ -9,9 +9,9 @@ look like interception *by* Fortinet.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -21,8 +21,7 @@ from sslpoke.pki.certs import Cert
 _FIELDS = (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME)
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(NamedTuple):
     product: str
     vendor: str
     kind: str  # antivirus, proxy, adware
@@ -33,7 +32,7 @@ class Product:
 
 @lru_cache(maxsize=1)
 def products() -> tuple[Product, ...]:
-    text = resources.files("sslpoke.diagnose").joinpath("interception.json").read_text("utf-8")
+    text = (Path(__file__).parent / "interception.json").read_text("utf-8")
     data = json.loads(text)
     return tuple(
         Product(
@@ -52,8 +51,7 @@ def _values(name: x509.Name) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     product: Product
     cert: Cert
     name: str  # the name that matched

@@ -9,14 +9,11 @@ server forgot its intermediate) and *what to type* to fix it.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
-from sslpoke.diagnose import interception
 from sslpoke.diagnose.catalog import info
 from sslpoke.net.errors import NetError
-from sslpoke.net.starttls import Greeting, MailAuth
 from sslpoke.pki.certs import Cert
 from sslpoke.pki.checks import Finding
 from sslpoke.pki.signature import Sig, check_signature
@@ -24,11 +21,14 @@ from sslpoke.pki.validate import Validation
 from sslpoke.problems import Code, Problem, Severity
 from sslpoke.stores.model import StoreType, TrustStore
 
+if TYPE_CHECKING:
+    from sslpoke.diagnose.interception import Match
+    from sslpoke.net.starttls.base import Greeting, MailAuth
+
 DISABLED_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
 
 
-@dataclass(frozen=True)
-class FixContext:
+class FixContext(NamedTuple):
     """What fixes must name: the store to change and how to reach the server again."""
 
     store_path: str | None
@@ -39,8 +39,7 @@ class FixContext:
     java: bool = True  # is the store a Java one (keytool applies)?
 
 
-@dataclass
-class Facts:
+class Facts(NamedTuple):
     chain: Sequence[Cert]  # leaf first, as sent or given
     store: TrustStore
     validation: Validation | None
@@ -51,7 +50,7 @@ class Facts:
     greeting: Greeting | None = None
     auth_after_tls: MailAuth | None = None
     reference: Callable[[], TrustStore | None] = lambda: None  # Mozilla's roots, loaded on demand
-    extra: list[Problem] = field(default_factory=list)
+    extra: tuple[Problem, ...] = ()  # problems found before validation
 
 
 def alias_for(cert: Cert) -> str:
@@ -77,6 +76,12 @@ def _sent_index(chain: Sequence[Cert], cert: Cert) -> int | None:
 # --- commands -------------------------------------------------------------------------
 
 
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
 def _import_commands(facts: Facts, cert: Cert, *, sent: bool) -> tuple[str, ...]:
     fx = facts.fix
     alias = alias_for(cert)
@@ -85,7 +90,7 @@ def _import_commands(facts: Facts, cert: Cert, *, sent: bool) -> tuple[str, ...]
         out.append(f"sslpoke trust {fx.probe_args} {fx.store_args}".strip())
     if fx.store_path is None:
         return tuple(out)
-    store = shlex.quote(fx.store_path)
+    store = _quote(fx.store_path)
     file = f"{alias}.pem"
     if fx.store_type in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
         out.append(
@@ -150,6 +155,8 @@ def _trust_problems(facts: Facts) -> list[Problem]:
     best = facts.validation.best
     path = best.path
     out: list[Problem] = []
+    from sslpoke.diagnose import interception
+
     intercepted = interception.find(list(facts.chain))
     for finding in best.findings:
         problem = _finding_problem(facts, finding, path, intercepted)
@@ -181,7 +188,7 @@ def _trust_problems(facts: Facts) -> list[Problem]:
 
 
 def _finding_problem(
-    facts: Facts, f: Finding, path: Sequence[Cert], intercepted: interception.Match | None
+    facts: Facts, f: Finding, path: Sequence[Cert], intercepted: Match | None
 ) -> Problem | None:
     cert = path[f.position] if f.position is not None else None
     sent_index = _sent_index(facts.chain, cert) if cert is not None else None
@@ -237,7 +244,7 @@ def _untrusted(
     f: Finding,
     top: Cert,
     path: Sequence[Cert],
-    intercepted: interception.Match | None,
+    intercepted: Match | None,
 ) -> Problem:
     store = facts.store
     where = f"{store.type.value.upper()} truststore {store.location}"
@@ -322,7 +329,7 @@ def _untrusted(
             "-Dcom.sun.security.enableAIAcaIssuers=true makes the JVM download it from the AIA URL; "
             "or import the intermediate into the truststore ('sslpoke trust ... --fetch-missing').",
             0,
-            (f"curl -fsS -o issuer.der {shlex.quote(urls[0])}",) if urls else (),
+            (f"curl -fsS -o issuer.der {_quote(urls[0])}",) if urls else (),
         )
     return Problem(
         Code.UNKNOWN_CA,
@@ -334,7 +341,7 @@ def _untrusted(
         f"Get the certificate of {missing!r} from its owner (your PKI team or the CA), check its "
         "fingerprint, and import it into the truststore the application uses.",
         top_index,
-        (f"curl -fsS -o issuer.der {shlex.quote(urls[0])}",) if urls else (),
+        (f"curl -fsS -o issuer.der {_quote(urls[0])}",) if urls else (),
     )
 
 

@@ -8,9 +8,9 @@ only in memory and never printed.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 TRUSTSTORE = "javax.net.ssl.trustStore"
 TRUSTSTORE_PASSWORD = "javax.net.ssl.trustStorePassword"
@@ -20,14 +20,16 @@ OPTION_VARIABLES = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")  # read before the 
 LATE_VARIABLES = ("_JAVA_OPTIONS",)  # read after it, so it wins
 
 
-@dataclass(frozen=True)
-class TrustSettings:
+class TrustSettings(NamedTuple):
     """The ``javax.net.ssl.trustStore*`` properties a JVM ends up with, and where each came from."""
 
     truststore: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None  # never shown: see __repr__
     storetype: str | None = None
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = MappingProxyType({})
+
+    def __repr__(self) -> str:
+        return f"TrustSettings(truststore={self.truststore!r}, password={'***' if self.password else None}, storetype={self.storetype!r})"
 
     @property
     def empty(self) -> bool:
@@ -46,6 +48,8 @@ class TrustSettings:
 
 
 def split_options(text: str) -> list[str]:
+    import shlex
+
     try:
         return shlex.split(text)
     except ValueError:

@@ -15,23 +15,26 @@ layout it is ``<jdk>/jre``.
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sslpoke.java.options import TRUSTSTORE, TrustSettings
 
 
-@dataclass(frozen=True)
-class StoreChoice:
+class StoreChoice(NamedTuple):
     path: Path
     origin: str  # why this file, in words
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None  # never shown: see __repr__
     storetype: str | None = None
     fallback: str | None = None  # set when Java silently ignored a trustStore property
 
+    def __repr__(self) -> str:
+        return f"StoreChoice(path={str(self.path)!r}, origin={self.origin!r}, password={'***' if self.password else None})"
+
 
 def java_on_path(env: dict[str, str] | None = None) -> Path | None:
+    import shutil
+
     found = shutil.which("java", path=(env or os.environ).get("PATH"))
     return Path(found) if found else None
 

@@ -341,6 +341,54 @@ class Lab:
             },
         )
 
+    def sc_cn_only(self) -> Scenario:
+        return Scenario(
+            "cn-only",
+            "a certificate with the name only in its CN, no subjectAltName (Java falls back to the CN)",
+            [self.leaf(sans=[]), self.inter],
+            [self.root],
+            None,
+            webpki_expect=Code.MISSING_SAN,
+        )
+
+    def sc_expired_root_trusted(self) -> Scenario:
+        now = datetime.now(UTC)
+        old = issue("sslpoke Lab Old Root", ca=True, not_before=now - timedelta(days=800), days=700)
+        return Scenario(
+            "expired-root-trusted",
+            "the trusted root itself has expired (Java does not check a trust anchor's dates)",
+            [self.leaf(old)],
+            [old],
+            None,
+            webpki_expect=Code.EXPIRED,
+        )
+
+    def sc_expired_pinned_leaf(self) -> Scenario:
+        start = datetime.now(UTC) - timedelta(days=400)
+        leaf = issue(HOST, sans=[HOST, "127.0.0.1"], not_before=start, days=365)
+        return Scenario(
+            "expired-pinned-leaf",
+            "an expired self-signed certificate that is itself in the truststore",
+            [leaf],
+            [leaf],
+            None,
+            webpki_expect=Code.EXPIRED,
+        )
+
+    def sc_root_name_constraints(self) -> Scenario:
+        nc = x509.NameConstraints(
+            permitted_subtrees=[x509.DNSName("example.org")], excluded_subtrees=None
+        )
+        root = issue("sslpoke Lab Constrained Root", ca=True, name_constraints=nc)
+        return Scenario(
+            "root-name-constraints",
+            "the trusted root's name constraints exclude the server's name (Java ignores an anchor's constraints)",
+            [self.leaf(root, sans=[HOST])],
+            [root],
+            None,
+            webpki_expect=Code.NAME_CONSTRAINTS,
+        )
+
 
 #: The scenarios ``sslpoke demo`` shows, in order.
 DEMO = ("trusted", "missing-intermediate", "unknown-root", "expired", "wrong-host", "self-signed")

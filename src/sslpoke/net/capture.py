@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from sslpoke.net import starttls
 from sslpoke.net.channel import Conversation, PlainChannel
 from sslpoke.net.connect import Resolver, open_tcp
 from sslpoke.net.errors import NetError
-from sslpoke.net.starttls import Greeting, MailAuth
 from sslpoke.net.tls import TlsFacts, handshake
 from sslpoke.problems import Code
 from sslpoke.target import Target
 
+if TYPE_CHECKING:
+    from sslpoke.net.starttls import Greeting, MailAuth
 
-@dataclass(frozen=True)
-class Capture:
+
+class Capture(NamedTuple):
     target: Target
     peer: str  # the address actually connected to
     tls: TlsFacts
@@ -37,7 +37,7 @@ def capture(
     *,
     timeout: float = 10.0,
     source_address: tuple[str, int] | None = None,
-    resolver: Resolver = socket.getaddrinfo,
+    resolver: Resolver | None = None,
 ) -> Capture:
     """Reach ``target`` and capture its certificates. Raises :class:`NetError`.
 
@@ -51,6 +51,8 @@ def capture(
     try:
         peer = _peer(sock)
         greeting = None
+        if target.starttls is not None or target.application is not None:
+            from sslpoke.net import starttls
         if target.starttls is not None:
             conv = Conversation(PlainChannel(sock), timeout, target.starttls.value.upper())
             greeting = starttls.before_tls(target.starttls, conv, target.servername)
@@ -67,7 +69,7 @@ def capture(
             after_starttls=target.starttls is not None,
         )
         auth_after = None
-        if target.application in starttls.MAIL:
+        if target.application is not None and target.application in starttls.MAIL:
             tls_conv = Conversation(channel, timeout, target.application.value.upper())
             try:
                 auth_after = starttls.after_tls(

@@ -46,11 +46,11 @@ def open_tcp(
     *,
     timeout: float,
     source_address: tuple[str, int] | None = None,
-    resolver: Resolver = socket.getaddrinfo,
+    resolver: Resolver | None = None,
 ) -> socket.socket:
     """Connect to the first address that answers; raise :class:`NetError` otherwise."""
     deadline = time.monotonic() + timeout
-    infos = _resolve(host, port, timeout, resolver)
+    infos = _resolve(host, port, timeout, resolver or socket.getaddrinfo)
     failures: list[tuple[Code, str]] = []
     for family, socktype, proto, _name, address in infos:
         left = deadline - time.monotonic()

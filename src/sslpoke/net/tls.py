@@ -21,8 +21,7 @@ import socket
 import ssl
 import time
 import warnings
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sslpoke.net.channel import TlsChannel
 from sslpoke.net.errors import NetError, printable
@@ -47,8 +46,7 @@ _VERSION_REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class TlsFacts:
+class TlsFacts(NamedTuple):
     """What the handshake revealed."""
 
     version: str

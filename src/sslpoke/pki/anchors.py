@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sslpoke.pki.certs import Cert
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(NamedTuple):
     cert: Cert
     alias: str | None = None  # the keystore alias, when the store has aliases
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sslpoke.pki.anchors import Anchor, AnchorSet
 from sslpoke.pki.certs import Cert
@@ -29,8 +28,7 @@ MAX_EXPANSIONS = 1024
 MAX_PATH_CERTS = 24
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One path found: ``links[i]`` is how ``path[i]``'s signature checked out against ``path[i+1]``."""
 
     path: tuple[Cert, ...]

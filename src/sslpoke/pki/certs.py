@@ -7,6 +7,8 @@ hostile certificate becomes a finding, never a crash.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import warnings
@@ -15,7 +17,6 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
@@ -50,7 +51,9 @@ class Cert:
 
     @classmethod
     def from_x509(cls, cert: x509.Certificate) -> Cert:
-        return cls(cert.public_bytes(serialization.Encoding.DER), cert)
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        return cls(cert.public_bytes(Encoding.DER), cert)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Cert) and other.der == self.der
@@ -78,7 +81,7 @@ class Cert:
 
     @cached_property
     def pem(self) -> str:
-        return self.x.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        return der_to_pem(self.der)
 
     @cached_property
     def spki_sha256(self) -> bytes:
@@ -387,31 +390,37 @@ def name_key(name: x509.Name) -> tuple[Any, ...]:
     )
 
 
-def load_pem_or_der(data: bytes) -> list[Cert]:
-    """All certificates in PEM text or one DER certificate. Raises on neither."""
-    if b"-----BEGIN" in data:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                parsed = x509.load_pem_x509_certificates(data)
-            except ValueError:
-                parsed = _load_pem_leniently(data)
-        return [Cert.from_x509(c) for c in parsed]
-    return [Cert(data)]
+_BEGIN = b"-----BEGIN CERTIFICATE-----"
+_END = b"-----END CERTIFICATE-----"
 
 
-def _load_pem_leniently(data: bytes) -> list[x509.Certificate]:
-    """Read the CERTIFICATE blocks one by one, skipping other PEM types (keys, CRLs)."""
-    out: list[x509.Certificate] = []
-    marker = b"-----BEGIN CERTIFICATE-----"
-    end_marker = b"-----END CERTIFICATE-----"
+def der_to_pem(der: bytes) -> str:
+    body = base64.b64encode(der).decode("ascii")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+
+def pem_blocks(data: bytes) -> list[bytes]:
+    """The DER inside each CERTIFICATE block; other blocks (keys, CRLs) and junk are skipped."""
+    out: list[bytes] = []
     pos = 0
-    while (start := data.find(marker, pos)) >= 0:
-        end = data.find(end_marker, start)
+    while (start := data.find(_BEGIN, pos)) >= 0:
+        end = data.find(_END, start)
         if end < 0:
             break
-        block = data[start : end + len(end_marker)]
-        with contextlib.suppress(ValueError):
-            out.append(x509.load_pem_x509_certificate(block))
-        pos = end + len(end_marker)
+        body = data[start + len(_BEGIN) : end]
+        with contextlib.suppress(binascii.Error, ValueError):
+            out.append(base64.b64decode(b"".join(body.split()), validate=True))
+        pos = end + len(_END)
     return out
+
+
+def load_pem_or_der(data: bytes) -> list[Cert]:
+    """All certificates in PEM text, or one DER certificate. Unparseable PEM blocks are skipped."""
+    if b"-----BEGIN" in data:
+        certs = []
+        for der in pem_blocks(data):
+            with contextlib.suppress(CertificateParseError):
+                certs.append(Cert(der))
+        return certs
+    return [Cert(data)]

@@ -8,20 +8,22 @@ is wrong with the closest path, not only the first thing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
-from sslpoke.pki import hostname, nameconstraints
+from sslpoke.pki import hostname
 from sslpoke.pki.anchors import Anchor
 from sslpoke.pki.certs import Cert
 from sslpoke.pki.policy import Profile
-from sslpoke.pki.revocation import CrlSet
 from sslpoke.pki.signature import Sig
 from sslpoke.problems import Code, Severity
+
+if TYPE_CHECKING:
+    from sslpoke.pki.revocation import CrlSet
 
 # Extensions the validator understands; any other critical one fails the path.
 UNDERSTOOD = frozenset(
@@ -58,16 +60,14 @@ class KeyExchange(StrEnum):
     AGREEMENT = "agreement"  # static (EC)DH: keyAgreement
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     code: Code
     severity: Severity
     position: int | None  # index in the path (0 = leaf), None for the path as a whole
     detail: str
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     profile: Profile
     at: datetime
     hostname: str | None = None
@@ -380,6 +380,10 @@ def _path_length(path: Sequence[Cert], anchored: bool, p: Profile) -> list[Findi
 
 def _name_constraints(path: Sequence[Cert], skip_top: bool, p: Profile) -> list[Finding]:
     """Apply each CA's constraints to every certificate below it (``skip_top``: not the anchor's)."""
+    if not any(c.ext(x509.NameConstraints) is not None for c in path[1:]):
+        return []
+    from sslpoke.pki import nameconstraints
+
     out: list[Finding] = []
     budget = nameconstraints.Budget()
     n = len(path)

@@ -17,16 +17,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from sslpoke.pki import publicsuffix
 from sslpoke.pki.certs import Cert
 
 _LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-@dataclass(frozen=True)
-class NameCheck:
+class NameCheck(NamedTuple):
     ok: bool
     detail: str  # why not, in the words Java uses where it has some
     missing_san: bool = False
@@ -37,6 +35,12 @@ def parse_ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(name.strip("[]"))
     except ValueError:
         return None
+
+
+def _is_public_suffix(domain: str, *, include_private: bool = True) -> bool:
+    from sslpoke.pki import publicsuffix  # read only when a wildcard is met
+
+    return publicsuffix.is_public_suffix(domain, include_private=include_private)
 
 
 def is_valid_dns_name(name: str, *, wildcard_ok: bool = False) -> bool:
@@ -66,7 +70,7 @@ def webpki_dns_match(pattern: str, name: str) -> bool:
         return False
     if pattern.startswith("*."):
         base = pattern[2:]
-        if "." not in base or publicsuffix.is_public_suffix(base):
+        if "." not in base or _is_public_suffix(base):
             return False
         head, _, rest = name.partition(".")
         return bool(head) and rest == base
@@ -109,7 +113,7 @@ def _java_illegal_wildcard(template: str, public_anchor: Callable[[], bool]) -> 
     if not public_anchor():
         return False
     wildcarded = after[dot + 1 :]
-    return publicsuffix.is_public_suffix(wildcarded, include_private=False)
+    return _is_public_suffix(wildcarded, include_private=False)
 
 
 def _java_label_match(label: str, pattern: str) -> bool:

@@ -9,8 +9,8 @@ read these fields instead of branching on the profile's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ProfileName(StrEnum):
@@ -18,8 +18,7 @@ class ProfileName(StrEnum):
     WEBPKI = "webpki"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: ProfileName
     description: str
     #: Validate the trust anchor like any other certificate (dates, extensions,

@@ -8,7 +8,6 @@ to "a single label is a public suffix" when neither exists.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -72,6 +71,8 @@ def _parse(text: str, source: str) -> SuffixList:
 def _read_jdk_copy(path: Path) -> SuffixList | None:
     """JDK 9+ keeps the list in a zip archive, one member per TLD, each rule
     prefixed by a byte: 0 for the ICANN section, 1 for private domains."""
+    import zipfile
+
     icann: set[str] = set()
     private: set[str] = set()
     try:

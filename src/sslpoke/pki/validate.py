@@ -8,7 +8,7 @@ findings explain the failure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sslpoke.pki.anchors import Anchor, AnchorSet
 from sslpoke.pki.build import Candidate, PathBuilder
@@ -20,8 +20,7 @@ from sslpoke.problems import Code, Severity
 MAX_CANDIDATES = 64
 
 
-@dataclass(frozen=True)
-class PathResult:
+class PathResult(NamedTuple):
     path: tuple[Cert, ...]
     links: tuple[Sig, ...]
     anchor: Anchor | None
@@ -36,8 +35,7 @@ class PathResult:
         return self.anchor is not None and not self.errors
 
 
-@dataclass(frozen=True)
-class Validation:
+class Validation(NamedTuple):
     ok: bool
     best: PathResult
     candidates: int

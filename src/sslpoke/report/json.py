@@ -6,7 +6,6 @@ Additions keep ``schema_version``; a field removed or changed in meaning bumps i
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -19,7 +18,7 @@ SCHEMA_VERSION = 1
 def _cert(cert: CertInfo | None) -> dict[str, Any] | None:
     if cert is None:
         return None
-    data = asdict(cert)
+    data = cert._asdict()
     data["not_before"] = cert.not_before.isoformat()
     data["not_after"] = cert.not_after.isoformat()
     data["san"] = list(cert.san)
@@ -49,8 +48,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "profile": report.profile,
         "at": report.at.isoformat(),
         "seconds": report.seconds,
-        "truststore": _plain(asdict(report.truststore)) if report.truststore else None,
-        "tls": _plain(asdict(report.tls)) if report.tls else None,
+        "truststore": _plain(report.truststore._asdict()) if report.truststore else None,
+        "tls": _plain(report.tls._asdict()) if report.tls else None,
         "chain": [_cert(c) for c in report.chain],
         "path": [
             {

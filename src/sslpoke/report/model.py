@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from sslpoke.errors import ExitCode
 from sslpoke.pki.certs import Cert
@@ -18,8 +18,7 @@ class Role(StrEnum):
     MISSING = "missing"  # an issuer nobody supplied
 
 
-@dataclass(frozen=True)
-class CertInfo:
+class CertInfo(NamedTuple):
     """One certificate as a report shows it."""
 
     subject: str
@@ -34,7 +33,7 @@ class CertInfo:
     san: tuple[str, ...]
     is_ca: bool
     self_issued: bool
-    pem: str = field(repr=False)
+    pem: str
     sent_index: int | None = None  # position in the chain the server sent
     alias: str | None = None  # alias in the truststore, when it is there
 
@@ -59,8 +58,7 @@ class CertInfo:
         )
 
 
-@dataclass(frozen=True)
-class PathStep:
+class PathStep(NamedTuple):
     """One link of the certification path, leaf first."""
 
     role: Role
@@ -69,8 +67,7 @@ class PathStep:
     note: str = ""  # e.g. "not sent by the server, not in the truststore"
 
 
-@dataclass(frozen=True)
-class TruststoreInfo:
+class TruststoreInfo(NamedTuple):
     type: str
     location: str
     entries: int
@@ -79,8 +76,7 @@ class TruststoreInfo:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class TlsInfo:
+class TlsInfo(NamedTuple):
     peer: str
     version: str
     cipher: str
@@ -92,8 +88,7 @@ class TlsInfo:
     auth_after_tls: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """Everything sslpoke found out, as data (see ``report.json`` for the stable schema)."""
 
     kind: str  # "probe" or "verify"

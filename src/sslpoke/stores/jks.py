@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sslpoke.errors import StoreError
 from sslpoke.pki.certs import Cert, CertificateParseError
@@ -32,8 +32,7 @@ TAG_KEY, TAG_CERT, TAG_SECRET = 1, 2, 3
 MAX_ENTRIES = 100_000
 
 
-@dataclass(frozen=True)
-class JksEntry:
+class JksEntry(NamedTuple):
     tag: int
     alias: str
     timestamp_ms: int
@@ -41,8 +40,7 @@ class JksEntry:
     certs: tuple[bytes, ...]  # DER: the trusted certificate, or a key's chain
 
 
-@dataclass(frozen=True)
-class JksFile:
+class JksFile(NamedTuple):
     magic: int
     version: int
     entries: tuple[JksEntry, ...]

@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 from sslpoke.errors import StoreError
-from sslpoke.stores import jks, pem, pkcs12
 from sslpoke.stores.model import (
     DEFAULT_PASSWORD,
     MAX_STORE_BYTES,
@@ -39,13 +38,27 @@ def read_file(path: Path, what: str = "truststore") -> bytes:
 
 
 def detect_type(data: bytes) -> StoreType:
-    if jks.is_jks(data):
-        return StoreType.JCEKS if data[:4] == b"\xce\xce\xce\xce" else StoreType.JKS
+    """By content: JKS/JCEKS magic, PEM armour, a PFX (SEQUENCE starting with INTEGER 3), else DER."""
+    if data[:4] == b"\xfe\xed\xfe\xed":
+        return StoreType.JKS
+    if data[:4] == b"\xce\xce\xce\xce":
+        return StoreType.JCEKS
     if b"-----BEGIN" in data[:65536]:
         return StoreType.PEM
-    if pkcs12.looks_like_pkcs12(data):
+    if _looks_like_pfx(data):
         return StoreType.PKCS12
     return StoreType.DER
+
+
+def _looks_like_pfx(data: bytes) -> bool:
+    from sslpoke import asn1
+
+    try:
+        pfx = asn1.read_tlv(data)
+        version = asn1.read_tlv(data, pfx.value_start, pfx.end)
+    except asn1.DerError:
+        return False
+    return version.tag == asn1.INTEGER and version.value(data) == b"\x03"
 
 
 def _normalize_type(storetype: str | None) -> StoreType | None:
@@ -79,6 +92,8 @@ def load_truststore(
     path = Path(path)
     wanted = _normalize_type(storetype)
     notes: list[str] = []
+    from sslpoke.stores import pem
+
     if path.is_dir():
         entries, skipped = pem.read_directory(path)
         if skipped:
@@ -116,6 +131,8 @@ def _finish(store: TrustStore) -> TrustStore:
 def _load_jks(
     data: bytes, password: str | None, source: str
 ) -> tuple[list[TrustEntry], bool, list[str]]:
+    from sslpoke.stores import jks
+
     notes: list[str] = []
     if password is not None:
         parsed = jks.parse(data, password, source)
@@ -137,6 +154,8 @@ def _load_jks(
 def _load_pkcs12(
     data: bytes, password: str | None, source: str
 ) -> tuple[list[TrustEntry], bool, list[str]]:
+    from sslpoke.stores import pkcs12
+
     tries = [password] if password is not None else [DEFAULT_PASSWORD, None]
     error: StoreError | None = None
     for attempt in tries:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from sslpoke.pki.anchors import Anchor, AnchorSet
 from sslpoke.pki.certs import Cert
@@ -30,26 +29,25 @@ class EntryKind(StrEnum):
     KEY = "PrivateKeyEntry"  # Java trusts the first certificate of a key entry's chain too
 
 
-@dataclass(frozen=True)
-class TrustEntry:
+class TrustEntry(NamedTuple):
     cert: Cert
     alias: str | None = None
     kind: EntryKind = EntryKind.TRUSTED
 
 
-@dataclass(frozen=True)
-class TrustStore:
+class TrustStore(NamedTuple):
     """A readable set of trust anchors and where it came from."""
 
     type: StoreType
     entries: tuple[TrustEntry, ...]
     path: Path | None = None
     origin: str = ""  # how it was chosen: "--truststore", "java default (cacerts)", ...
-    notes: tuple[str, ...] = field(default=())  # things worth telling (unverified integrity...)
+    notes: tuple[str, ...] = ()  # things worth telling (unverified integrity...)
     password_checked: bool = False
 
-    @cached_property
+    @property
     def anchors(self) -> AnchorSet:
+        """Indexed for path building (cheap: built from already-parsed certificates)."""
         return AnchorSet(Anchor(e.cert, e.alias) for e in self.entries)
 
     def __len__(self) -> int:

@@ -19,11 +19,11 @@ Layout::
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import RC2, TripleDES
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -114,10 +114,14 @@ def pkcs12_kdf(
     iterations: int,
     size: int,
 ) -> bytes:
-    """RFC 7292 appendix B.2, used for the MAC key and legacy PBE keys."""
-    algorithm = _hash(hash_name)
-    u = algorithm.digest_size
-    v = 128 if algorithm.digest_size > 32 else 64
+    """RFC 7292 appendix B.2, used for the MAC key and legacy PBE keys.
+
+    The iterated hash runs thousands of times (keytool: 10000), so it uses
+    hashlib's one-call digests rather than building hash objects in a loop.
+    """
+    digest_of = getattr(hashlib, hash_name)
+    u = digest_of().digest_size
+    v = 128 if u > 32 else 64
     d = bytes([ident]) * v
 
     def stretch(data: bytes) -> bytes:
@@ -129,13 +133,9 @@ def pkcs12_kdf(
     i_block = bytearray(stretch(salt) + stretch(password))
     out = b""
     while len(out) < size:
-        digest = hashes.Hash(_hash(hash_name))
-        digest.update(d + bytes(i_block))
-        a = digest.finalize()
+        a = digest_of(d + bytes(i_block)).digest()
         for _ in range(iterations - 1):
-            digest = hashes.Hash(_hash(hash_name))
-            digest.update(a)
-            a = digest.finalize()
+            a = digest_of(a).digest()
         out += a
         b = int.from_bytes((a * (v // u + 1))[:v], "big")
         for j in range(0, len(i_block), v):
@@ -144,8 +144,7 @@ def pkcs12_kdf(
     return out[:size]
 
 
-@dataclass(frozen=True)
-class Encryption:
+class Encryption(NamedTuple):
     """How a safe was encrypted, so that it can be encrypted again the same way."""
 
     algorithm_der: bytes  # the AlgorithmIdentifier, as found
@@ -161,6 +160,8 @@ def _decrypt(algorithm_der: bytes, data: bytes, password: str | None, source: st
         key, iv, cipher_name = _pbes2_key(algorithm_der, parts[1], password)
         cipher = _cipher(cipher_name, key, iv)
     elif oid in _LEGACY_PBE:
+        from cryptography.hazmat.decrepit.ciphers.algorithms import RC2, TripleDES
+
         name, size = _LEGACY_PBE[oid]
         params = list(asn1.children(algorithm_der, parts[1]))
         salt = params[0].value(algorithm_der)
@@ -215,7 +216,11 @@ def _pbes2_key(buf: bytes, params_tlv: asn1.Tlv, password: str | None) -> tuple[
 
 
 def _cipher(name: str, key: bytes, iv: bytes) -> Cipher[modes.CBC]:
-    return Cipher(algorithms.AES(key) if name == "aes" else TripleDES(key), modes.CBC(iv))
+    if name == "aes":
+        return Cipher(algorithms.AES(key), modes.CBC(iv))
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+
+    return Cipher(TripleDES(key), modes.CBC(iv))
 
 
 def _encrypt_pbes2(plain: bytes, password: str) -> bytes:
@@ -250,8 +255,7 @@ def _encrypt_pbes2(plain: bytes, password: str) -> bytes:
 # --- reading ---------------------------------------------------------------------------
 
 
-@dataclass
-class Bag:
+class Bag(NamedTuple):
     kind: str  # "cert", "key", "other"
     der: bytes  # the whole SafeBag
     cert: bytes | None = None  # DER certificate of a cert bag
@@ -260,21 +264,18 @@ class Bag:
     trusted: bool = False
 
 
-@dataclass
-class Safe:
+class Safe(NamedTuple):
     raw: bytes  # the ContentInfo as stored
     encrypted: bool
     bags: list[Bag] | None  # None: could not be decrypted here
     algorithm_der: bytes | None = None
 
 
-@dataclass
-class Pkcs12File:
+class Pkcs12File(NamedTuple):
     safes: list[Safe]
     mac_digest: str | None  # hash name of the MAC, None for a file without one
     mac_iterations: int
     integrity: bool | None
-    notes: list[str] = field(default_factory=list)
 
     def bags(self) -> list[Bag]:
         return [bag for safe in self.safes for bag in (safe.bags or [])]
@@ -288,29 +289,23 @@ class Pkcs12File:
         return any(b.kind == "key" for b in self.bags())
 
 
-def looks_like_pkcs12(data: bytes) -> bool:
-    try:
-        pfx = asn1.read_tlv(data)
-        version = asn1.read_tlv(data, pfx.value_start, pfx.end)
-        return version.tag == asn1.INTEGER and version.value(data) == b"\x03"
-    except asn1.DerError:
-        return False
-
-
 def _parse_bags(buf: bytes) -> list[Bag]:
     out: list[Bag] = []
     for bag in asn1.children(buf, asn1.expect(asn1.read_tlv(buf), asn1.SEQUENCE, "SafeContents")):
         parts = list(asn1.children(buf, bag))
         bag_id = asn1.decode_oid(parts[0].value(buf))
-        item = Bag("other", bag.raw(buf))
+        kind, cert = "other", None
         if bag_id in (OID_KEY_BAG, OID_SHROUDED_KEY_BAG):
-            item.kind = "key"
+            kind = "key"
         elif bag_id == OID_CERT_BAG:
             cert_bag = asn1.read_tlv(buf, parts[1].value_start, parts[1].end)
             cert_parts = list(asn1.children(buf, cert_bag))
             if asn1.decode_oid(cert_parts[0].value(buf)) == OID_X509_CERT:
                 octets = asn1.read_tlv(buf, cert_parts[1].value_start, cert_parts[1].end)
-                item.kind, item.cert = "cert", octets.value(buf)
+                kind, cert = "cert", octets.value(buf)
+        alias: str | None = None
+        local_key_id: bytes | None = None
+        trusted = False
         if len(parts) > 2 and parts[2].tag == asn1.SET:
             for attr in asn1.children(buf, parts[2]):
                 attr_parts = list(asn1.children(buf, attr))
@@ -319,12 +314,12 @@ def _parse_bags(buf: bytes) -> list[Bag]:
                 if not values:
                     continue
                 if attr_oid == OID_FRIENDLY_NAME:
-                    item.alias = values[0].value(buf).decode("utf-16-be", "replace")
+                    alias = values[0].value(buf).decode("utf-16-be", "replace")
                 elif attr_oid == OID_LOCAL_KEY_ID:
-                    item.local_key_id = values[0].value(buf)
+                    local_key_id = values[0].value(buf)
                 elif attr_oid == OID_JAVA_TRUSTED:
-                    item.trusted = True
-        out.append(item)
+                    trusted = True
+        out.append(Bag(kind, bag.raw(buf), cert, alias, local_key_id, trusted))
     return out
 
 
@@ -340,7 +335,7 @@ def parse(data: bytes, password: str | None, source: str, *, check_mac: bool = T
             raise asn1.DerError("public-key protected PKCS#12 is not supported")
         octets = asn1.read_tlv(data, auth_safe[1].value_start, auth_safe[1].end)
         content = octets.value(data)
-        mac_digest: str | None  # hash name of the MAC, None for a file without one = None
+        mac_digest: str | None = None
         iterations = 1
         integrity: bool | None = None
         if len(parts) > 2:

@@ -1,0 +1,320 @@
+"""From captured facts to a report: validation, diagnosis, and the report's shape.
+
+Kept apart from :mod:`sslpoke.api` so that the entry points can start the
+network work before these heavier modules (and cryptography) are imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sslpoke.diagnose.rules import Facts, FixContext, alias_for, diagnose
+from sslpoke.net.errors import NetError
+from sslpoke.pki.certs import Cert, CertificateParseError
+from sslpoke.pki.checks import Context, KeyExchange
+from sslpoke.pki.policy import Profile
+from sslpoke.pki.signature import Sig
+from sslpoke.pki.validate import Validation, validate
+from sslpoke.problems import Code, Problem, Severity
+from sslpoke.report.model import CertInfo, PathStep, Report, Role, TlsInfo, TruststoreInfo
+from sslpoke.stores import TrustStore, load_truststore
+from sslpoke.target import Target
+from sslpoke.truststore_choice import ChosenStore, StoreRequest, choose
+
+if TYPE_CHECKING:
+    from sslpoke.net.capture import Capture
+    from sslpoke.pki.revocation import CrlSet
+
+Reference = str | Path | TrustStore | bool | None
+
+
+def probe_report(
+    target: Target,
+    cap: Capture | None,
+    error: NetError | None,
+    chosen: ChosenStore,
+    policy: Profile,
+    *,
+    check_hostname: bool,
+    at: datetime,
+    reference: Reference,
+    save_chain: str | Path | None,
+    seconds: float,
+) -> Report:
+    raw_chain = cap.tls.chain if cap is not None else error.chain if error is not None else ()
+    chain, parse_problems = parse_chain(raw_chain)
+    if save_chain is not None and chain:
+        write_chain(chain, Path(save_chain))
+    name = target.check_name if check_hostname else None
+    validation = None
+    if chain:
+        ctx = Context(
+            profile=policy,
+            at=at,
+            hostname=name,
+            key_exchange=_key_exchange(cap) if cap else None,
+            public_anchor=_jdk_root_judge(chosen),
+        )
+        validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
+    facts = Facts(
+        chain=chain,
+        store=chosen.store,
+        validation=validation,
+        fix=_fix_context(chosen, target),
+        hostname=name,
+        net_error=error,
+        tls_version=cap.tls.version if cap else error.tls_version if error else None,
+        greeting=cap.greeting if cap else None,
+        auth_after_tls=cap.auth_after_tls if cap else None,
+        reference=_reference_loader(reference),
+        extra=(*chosen.problems, *parse_problems),
+    )
+    problems = diagnose(facts)
+    ok = validation is not None and validation.ok and not any(p.is_error for p in problems)
+    return Report(
+        kind="probe",
+        ok=ok,
+        profile=policy.name.value,
+        checked_name=name,
+        at=at,
+        target=str(target),
+        truststore=_store_info(chosen),
+        tls=_tls_info(cap, target),
+        chain=_chain_info(chain, chosen.store),
+        path=_path_steps(validation, chain, chosen.store),
+        problems=tuple(problems),
+        seconds=round(seconds, 3),
+    )
+
+
+def verify_report(
+    certificates: Sequence[Cert],
+    intermediates: Sequence[Cert],
+    chosen: ChosenStore,
+    policy: Profile,
+    *,
+    host: str | None,
+    at: datetime,
+    crls: CrlSet | None,
+    max_depth: int | None,
+    reference: Reference,
+) -> Report:
+    chain = list(certificates)
+    ctx = Context(
+        profile=policy, at=at, hostname=host, crls=crls, public_anchor=_jdk_root_judge(chosen)
+    )
+    validation = validate(
+        chain[0], [*chain[1:], *intermediates], chosen.store.anchors, ctx, max_depth=max_depth
+    )
+    facts = Facts(
+        chain=chain,
+        store=chosen.store,
+        validation=validation,
+        fix=_fix_context(chosen, None),
+        hostname=host,
+        reference=_reference_loader(reference),
+        extra=tuple(chosen.problems),
+    )
+    problems = diagnose(facts)
+    ok = validation.ok and not any(p.is_error for p in problems)
+    return Report(
+        kind="verify",
+        ok=ok,
+        profile=policy.name.value,
+        checked_name=host,
+        at=at,
+        truststore=_store_info(chosen),
+        chain=_chain_info(chain, chosen.store),
+        path=_path_steps(validation, chain, chosen.store),
+        problems=tuple(problems),
+    )
+
+
+def choose_store(
+    truststore: str | Path | StoreRequest | None, storepass: str | None, storetype: str | None
+) -> ChosenStore:
+    if isinstance(truststore, StoreRequest):
+        return choose(truststore)
+    return choose(StoreRequest(path=truststore, password=storepass, storetype=storetype))
+
+
+def _chain_info(chain: Sequence[Cert], store: TrustStore) -> tuple[CertInfo, ...]:
+    return tuple(CertInfo.of(c, sent_index=i, alias=store.alias_of(c)) for i, c in enumerate(chain))
+
+
+def parse_chain(raw: Sequence[bytes]) -> tuple[list[Cert], list[Problem]]:
+    chain: list[Cert] = []
+    problems: list[Problem] = []
+    for i, der in enumerate(raw):
+        try:
+            chain.append(Cert(der))
+        except CertificateParseError as exc:
+            problems.append(
+                Problem(
+                    Code.INVALID_CERTIFICATE,
+                    Severity.ERROR,
+                    f"Certificate [{i}] sent by the server cannot be parsed: {exc}.",
+                    "The server sends a corrupt certificate; reinstall its certificate files.",
+                    i,
+                )
+            )
+            if i == 0:
+                return [], problems
+    return chain, problems
+
+
+def write_chain(chain: Sequence[Cert], directory: Path) -> list[Path]:
+    """Save each certificate as ``<index>-<alias>.pem`` (the names fix commands use)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, cert in enumerate(chain):
+        path = directory / f"{i}-{alias_for(cert)}.pem"
+        path.write_text(cert.pem)
+        written.append(path)
+    return written
+
+
+def _key_exchange(cap: Capture) -> KeyExchange:
+    cipher = cap.tls.cipher.upper()
+    if cap.tls.version == "TLSv1.3" or "DHE" in cipher:
+        return KeyExchange.SIGNATURE
+    if cipher.startswith(("ECDH-", "DH-")):
+        return KeyExchange.AGREEMENT
+    return KeyExchange.ENCIPHERMENT
+
+
+@lru_cache(maxsize=4)
+def _jdk_cacerts_fingerprints(java_home: Path) -> frozenset[bytes]:
+    try:
+        store = load_truststore(java_home / "lib" / "security" / "cacerts", origin="jdk cacerts")
+    except Exception:
+        return frozenset()
+    return frozenset(e.cert.sha256 for e in store.entries)
+
+
+def _jdk_root_judge(chosen: ChosenStore) -> Callable[[Cert], bool]:
+    home = chosen.java_home
+
+    def judge(cert: Cert) -> bool:
+        return home is not None and cert.sha256 in _jdk_cacerts_fingerprints(home)
+
+    return judge
+
+
+def _reference_loader(
+    reference: str | Path | TrustStore | bool | None,
+) -> Callable[[], TrustStore | None]:
+    """Load the up-to-date root bundle only if a diagnosis needs it."""
+    cache: list[TrustStore | None] = []
+
+    def load() -> TrustStore | None:
+        if not cache:
+            if reference is False:
+                cache.append(None)
+            elif isinstance(reference, TrustStore):
+                cache.append(reference)
+            else:
+                from sslpoke.stores import load_mozilla
+
+                try:
+                    if reference is None or reference is True:
+                        cache.append(load_mozilla())
+                    else:
+                        cache.append(load_truststore(reference, origin="reference"))
+                except Exception:  # a reference is a hint; its absence must not fail a diagnosis
+                    cache.append(None)
+        return cache[0]
+
+    return load
+
+
+def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
+    store = chosen.store
+    probe_args = ""
+    if target is not None:
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        probe_args = f"{host} {target.port}"
+    store_args = f"--truststore {store.path}" if store.path is not None else ""
+    return FixContext(
+        store_path=str(store.path) if store.path is not None else None,
+        store_type=store.type,
+        keytool=chosen.keytool,
+        probe_args=probe_args,
+        store_args=store_args,
+    )
+
+
+def _store_info(chosen: ChosenStore) -> TruststoreInfo:
+    store = chosen.store
+    return TruststoreInfo(
+        type=store.type.value,
+        location=store.location,
+        entries=len(store),
+        origin=store.origin,
+        resolved=chosen.real_path,
+        notes=store.notes,
+    )
+
+
+def _tls_info(cap: Capture | None, target: Target) -> TlsInfo | None:
+    if cap is None:
+        return None
+    greeting = cap.greeting
+    return TlsInfo(
+        peer=cap.peer,
+        version=cap.tls.version,
+        cipher=cap.tls.cipher,
+        servername=cap.tls.servername,
+        client_cert_requested=cap.tls.client_cert_requested,
+        starttls=target.starttls.value if target.starttls else None,
+        greeting=greeting.banner if greeting else None,
+        auth_before_tls=greeting.auth.mechanisms if greeting and greeting.auth else None,
+        auth_after_tls=cap.auth_after_tls.mechanisms if cap.auth_after_tls else None,
+    )
+
+
+def _path_steps(
+    validation: Validation | None, chain: Sequence[Cert], store: TrustStore
+) -> tuple[PathStep, ...]:
+    if validation is None:
+        return ()
+    best = validation.best
+    steps: list[PathStep] = []
+    n = len(best.path)
+    for i, cert in enumerate(best.path):
+        sent = next((j for j, c in enumerate(chain) if c == cert), None)
+        is_anchor = best.anchor is not None and i == n - 1
+        role = Role.ANCHOR if is_anchor else Role.LEAF if i == 0 else Role.INTERMEDIATE
+        broken = i < len(best.links) and best.links[i] is not Sig.OK
+        note = ""
+        if is_anchor:
+            alias = best.anchor.alias if best.anchor else None
+            note = "in the truststore" + (f" as {alias!r}" if alias else "")
+        elif sent is None:
+            note = "not sent by the server"
+        steps.append(
+            PathStep(
+                role,
+                CertInfo.of(cert, sent_index=sent, alias=store.alias_of(cert)),
+                broken=broken,
+                note=note,
+            )
+        )
+    if best.anchor is None:
+        top = best.path[-1]
+        if validation.top_self_signed:
+            steps[-1] = steps[-1]._replace(broken=True, note="self-signed, not in the truststore")
+        else:
+            steps[-1] = steps[-1]._replace(broken=True)
+            steps.append(
+                PathStep(
+                    Role.MISSING,
+                    None,
+                    note=f"{top.issuer_text}: not sent by the server, not in the truststore",
+                )
+            )
+    return tuple(steps)

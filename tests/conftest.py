@@ -1,0 +1,117 @@
+"""Shared fixtures: the lab's certificates, loopback servers, truststore files, the JVM."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from sslpoke.lab.pki import Issued
+from sslpoke.lab.scenarios import Lab, Scenario
+from sslpoke.lab.server import TlsServer
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_SOURCE = ROOT / "src" / "sslpoke" / "java" / "SSLPokeProbe.java"
+
+
+@pytest.fixture(scope="session")
+def lab() -> Lab:
+    return Lab()
+
+
+def write_pem(certs: list[Issued], path: Path) -> Path:
+    path.write_bytes(b"".join(c.pem for c in certs))
+    return path
+
+
+def write_p12(certs: list[Issued], path: Path, password: bytes = b"changeit") -> Path:
+    """A PKCS#12 truststore the JVM reads (trusted-certificate attribute set by cryptography)."""
+    entries = [pkcs12.PKCS12Certificate(c.cert, f"lab-{i}".encode()) for i, c in enumerate(certs)]
+    data = pkcs12.serialize_java_truststore(
+        entries, serialization.BestAvailableEncryption(password)
+    )
+    path.write_bytes(data)
+    return path
+
+
+@contextmanager
+def serving(scenario: Scenario) -> Iterator[TlsServer]:
+    with TlsServer(scenario.send, key=scenario.key, **scenario.server_options) as server:  # type: ignore[arg-type]
+        yield server
+
+
+def _require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        pytest.fail(
+            f"'{tool}' is not installed: the JVM is the judge of the java profile and these tests "
+            "cannot run without it (.ci/run installs a JDK; run ./bootstrap)",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def java() -> str:
+    return _require("java")
+
+
+@pytest.fixture(scope="session")
+def keytool() -> str:
+    return _require("keytool")
+
+
+@pytest.fixture(scope="session")
+def probe_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled Java probe, compiled once for the session."""
+    javac = _require("javac")
+    out = tmp_path_factory.mktemp("java-probe")
+    subprocess.run(
+        [javac, "-d", str(out), str(PROBE_SOURCE)], check=True, capture_output=True, timeout=120
+    )
+    return out
+
+
+def run_java_probe(
+    java: str,
+    classes: Path,
+    port: int,
+    store: Path,
+    *,
+    host: str = "localhost",
+    password: str = "changeit",
+    extra: list[str] | None = None,
+) -> dict[str, str]:
+    """Run the probe in a JVM with -Djavax.net.ssl.trustStore; return {mode: 'OK ...' | 'FAIL ...'}."""
+    cmd = [
+        java,
+        f"-Djavax.net.ssl.trustStore={store}",
+        f"-Djavax.net.ssl.trustStorePassword={password}",
+        *(extra or []),
+        "-cp",
+        str(classes),
+        "SSLPokeProbe",
+        host,
+        str(port),
+        "--connect",
+        "127.0.0.1",
+        "--timeout",
+        "5000",
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    results: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            _, mode, rest = line.split(" ", 2)
+            results[mode] = rest
+        elif line.startswith("CAUSE ") and results:
+            mode = line.split(" ", 2)[1]
+            results[mode] += " | " + line.split(" ", 2)[2]
+    assert results, f"the Java probe printed nothing: {done.stdout} {done.stderr}"
+    return results
