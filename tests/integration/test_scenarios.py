@@ -105,7 +105,7 @@ def test_trusted_path_ends_at_truststore_anchor(lab: Lab, tmp_path: Path) -> Non
 
 
 def test_save_chain_writes_pem_files(lab: Lab, tmp_path: Path) -> None:
-    _, report = run(lab, "root-sent-untrusted", tmp_path, save_chain=tmp_path / "chain")
+    run(lab, "root-sent-untrusted", tmp_path, save_chain=tmp_path / "chain")
     files = sorted(p.name for p in (tmp_path / "chain").iterdir())
     assert files == [
         "0-localhost.pem",

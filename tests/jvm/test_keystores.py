@@ -10,8 +10,7 @@ import pytest
 
 from sslpoke.errors import StoreError
 from sslpoke.lab.scenarios import Lab
-from sslpoke.stores import EntryKind, StoreType, load_truststore
-from sslpoke.stores import jks
+from sslpoke.stores import EntryKind, StoreType, jks, load_truststore
 
 pytestmark = pytest.mark.jvm
 

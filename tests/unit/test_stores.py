@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from sslpoke.errors import StoreError
 from sslpoke.lab.scenarios import Lab
-from sslpoke.stores import StoreType, load_truststore
-from sslpoke.stores import jks
+from sslpoke.stores import StoreType, jks, load_truststore
 from tests.conftest import write_p12, write_pem
 
 
