@@ -48,7 +48,14 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def timed(cmd: list[str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, env=ENV)
+    done = subprocess.run(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        env=ENV,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode not in (0,):
         raise SystemExit(f"{cmd[0]} failed with exit code {done.returncode}: {' '.join(cmd)}")
@@ -72,15 +79,33 @@ def main() -> None:
     if shutil.which("keytool"):
         for kind in ("jks", "pkcs12"):
             stores[kind] = work / f"trust.{kind}"
-            subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "lab-root", "-file", str(root_pem),
-                            "-keystore", str(stores[kind]), "-storetype", kind, "-storepass", "changeit"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "keytool",
+                    "-importcert",
+                    "-noprompt",
+                    "-alias",
+                    "lab-root",
+                    "-file",
+                    str(root_pem),
+                    "-keystore",
+                    str(stores[kind]),
+                    "-storetype",
+                    kind,
+                    "-storepass",
+                    "changeit",
+                ],
+                check=True,
+                capture_output=True,
+            )
     else:
         stores["pkcs12"] = work / "trust.pkcs12"
-        stores["pkcs12"].write_bytes(pkcs12.serialize_java_truststore(
-            [pkcs12.PKCS12Certificate(c.cert, b"lab") for c in scenario.trust],
-            serialization.BestAvailableEncryption(b"changeit"),
-        ))
+        stores["pkcs12"].write_bytes(
+            pkcs12.serialize_java_truststore(
+                [pkcs12.PKCS12Certificate(c.cert, b"lab") for c in scenario.trust],
+                serialization.BestAvailableEncryption(b"changeit"),
+            )
+        )
     store = stores.get("jks", stores["pkcs12"])
     floor = work / "floor.py"
     floor.write_text(FLOOR)
@@ -92,19 +117,65 @@ def main() -> None:
         port = str(server.port)
         contenders: dict[str, list[str]] = {
             "python ssl floor": [python, str(floor), port],
-            "sslpoke": [sslpoke, "localhost", port, "--truststore", str(store), "--storepass", "changeit"],
-            "sslpoke --json": [sslpoke, "localhost", port, "--truststore", str(store), "--storepass", "changeit", "--json"],
+            "sslpoke": [
+                sslpoke,
+                "localhost",
+                port,
+                "--truststore",
+                str(store),
+                "--storepass",
+                "changeit",
+            ],
+            "sslpoke --json": [
+                sslpoke,
+                "localhost",
+                port,
+                "--truststore",
+                str(store),
+                "--storepass",
+                "changeit",
+                "--json",
+            ],
         }
         if "jks" in stores:
-            contenders["sslpoke (PKCS#12)"] = [sslpoke, "localhost", port, "--truststore", str(stores["pkcs12"]), "--storepass", "changeit"]
+            contenders["sslpoke (PKCS#12)"] = [
+                sslpoke,
+                "localhost",
+                port,
+                "--truststore",
+                str(stores["pkcs12"]),
+                "--storepass",
+                "changeit",
+            ]
         if shutil.which("openssl"):
-            contenders["openssl s_client"] = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost", "-brief"]
+            contenders["openssl s_client"] = [
+                "openssl",
+                "s_client",
+                "-connect",
+                f"127.0.0.1:{port}",
+                "-servername",
+                "localhost",
+                "-brief",
+            ]
         if shutil.which("java") and shutil.which("javac"):
             classes = work / "classes"
-            subprocess.run(["javac", "-d", str(classes), str(ROOT / "src/sslpoke/java/SSLPokeProbe.java")], check=True)
+            subprocess.run(
+                ["javac", "-d", str(classes), str(ROOT / "src/sslpoke/java/SSLPokeProbe.java")],
+                check=True,
+            )
             contenders["JVM SSLPoke-like"] = [
-                "java", f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-cp", str(classes), "SSLPokeProbe", "localhost", port, "--connect", "127.0.0.1", "--mode", "sslpoke",
+                "java",
+                f"-Djavax.net.ssl.trustStore={store}",
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "-cp",
+                str(classes),
+                "SSLPokeProbe",
+                "localhost",
+                port,
+                "--connect",
+                "127.0.0.1",
+                "--mode",
+                "sslpoke",
             ]
         times: dict[str, list[float]] = {name: [] for name in contenders}
         for cmd in contenders.values():  # warm the page cache once
@@ -116,16 +187,22 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     floor_s = medians["python ssl floor"]
     print(f"truststore: {store.name} (keytool), server: sslpoke lab on 127.0.0.1, TLS 1.3")
-    print(f"{'contender':<20} {'median ms':>10} {'min ms':>8} {'x floor':>8}   ({args.runs} runs each, interleaved)")
+    print(
+        f"{'contender':<20} {'median ms':>10} {'min ms':>8} {'x floor':>8}   ({args.runs} runs each, interleaved)"
+    )
     for name, median in medians.items():
-        print(f"{name:<20} {median * 1000:>10.1f} {min(times[name]) * 1000:>8.1f} {median / floor_s:>8.2f}")
+        print(
+            f"{name:<20} {median * 1000:>10.1f} {min(times[name]) * 1000:>8.1f} {median / floor_s:>8.2f}"
+        )
     if args.show_all:
         for name, values in times.items():
             print(f"  {name}: " + " ".join(f"{v * 1000:.0f}" for v in values))
     ratio_floor = medians["sslpoke"] / floor_s
     print(f"\nsslpoke / python floor = {ratio_floor:.2f}  (target <= 2.5)")
     if "JVM SSLPoke-like" in medians:
-        print(f"JVM / sslpoke         = {medians['JVM SSLPoke-like'] / medians['sslpoke']:.2f}  (target >= 2.0)")
+        print(
+            f"JVM / sslpoke         = {medians['JVM SSLPoke-like'] / medians['sslpoke']:.2f}  (target >= 2.0)"
+        )
 
 
 if __name__ == "__main__":

@@ -135,8 +135,12 @@ def verify_report(
 
 
 def choose_store(
-    truststore: str | Path | StoreRequest | None, storepass: str | None, storetype: str | None
+    truststore: str | Path | StoreRequest | TrustStore | None,
+    storepass: str | None,
+    storetype: str | None,
 ) -> ChosenStore:
+    if isinstance(truststore, TrustStore):
+        return ChosenStore(truststore)
     if isinstance(truststore, StoreRequest):
         return choose(truststore)
     return choose(StoreRequest(path=truststore, password=storepass, storetype=storetype))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sslpoke.pki.policy import Profile
     from sslpoke.pki.revocation import CrlSet
     from sslpoke.report.model import Report
+    from sslpoke.stores import TrustStore
     from sslpoke.target import Target
     from sslpoke.truststore_choice import StoreRequest
 
@@ -74,7 +75,7 @@ def probe(
     host: str,
     port: int | str | None = None,
     *,
-    truststore: str | Path | StoreRequest | None = None,
+    truststore: str | Path | StoreRequest | TrustStore | None = None,
     storepass: str | None = None,
     storetype: str | None = None,
     servername: str | None = None,
@@ -129,7 +130,7 @@ def probe(
 def verify(
     certificates: Sequence[Cert],
     *,
-    truststore: str | Path | StoreRequest | None = None,
+    truststore: str | Path | StoreRequest | TrustStore | None = None,
     storepass: str | None = None,
     storetype: str | None = None,
     intermediates: Sequence[Cert] = (),

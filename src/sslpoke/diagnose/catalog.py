@@ -301,3 +301,15 @@ assert set(CATALOG) == set(Code), "every code needs a catalog entry"
 
 def info(code: Code) -> CodeInfo:
     return CATALOG[code]
+
+
+def markdown_table() -> str:
+    """The README's table of codes (a test keeps the README in step with this)."""
+    rows = [
+        "| code | severity | meaning | Java says |",
+        "|---|---|---|---|",
+    ]
+    for entry in CATALOG.values():
+        java = f"`{entry.java}`" if entry.java else "(no exception of its own)"
+        rows.append(f"| `{entry.code.value}` | {entry.severity.value} | {entry.summary} | {java} |")
+    return "\n".join(rows) + "\n"
