@@ -14,17 +14,17 @@ Target (issue 3): sslpoke at least half of cryptography's rate; no testcase over
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import sys
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
-
-import warnings  # noqa: E402
 
 from cryptography import x509  # noqa: E402
 from cryptography.x509 import verification as v  # noqa: E402
@@ -75,15 +75,11 @@ def sslpoke_validate(item: dict[str, object]) -> bool:
         return False
     inter, anchors = [], []
     for der in item["inter"]:  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(CertificateParseError):
             inter.append(Cert(der))
-        except CertificateParseError:
-            pass
     for der in item["trusted"]:  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(CertificateParseError):
             anchors.append(Anchor(Cert(der)))
-        except CertificateParseError:
-            pass
     ctx = Context(profile=WEBPKI, at=item["at"], hostname=item["name"])  # type: ignore[arg-type]
     return validate(leaf, inter, AnchorSet(anchors), ctx, max_depth=item["depth"]).ok  # type: ignore[arg-type]
 
