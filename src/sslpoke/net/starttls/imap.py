@@ -9,7 +9,7 @@ from sslpoke.net.starttls.base import Greeting, MailAuth, mismatch, refused, uns
 def _capability(conv: Conversation, tag: str) -> list[str]:
     conv.send_line(f"{tag} CAPABILITY")
     lines = conv.read_reply(lambda line: line.startswith(tag + " "))
-    if not lines[-1].upper().startswith(f"{tag} OK"):
+    if not lines[-1].upper().startswith(f"{tag.upper()} OK"):
         raise refused("IMAP", lines[-1])
     words: list[str] = []
     for line in lines[:-1]:

@@ -1,0 +1,338 @@
+"""Real servers from Debian packages, started on loopback with lab certificates.
+
+Each runs in the foreground from its own temporary folder, with the lab's leaf,
+intermediate and key, and is stopped (and its folder removed) by its context
+manager. Readiness is a TCP connect that succeeds; nothing waits a fixed time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from sslpoke.lab.pki import Issued
+
+
+@contextmanager
+def server_dir(prefix: str) -> Iterator[Path]:
+    """A folder the servers' own users (postfix, dovecot...) can traverse: pytest's are private."""
+    folder = Path(tempfile.mkdtemp(prefix=f"sslpoke-{prefix}-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_ports(
+    proc: subprocess.Popen[bytes], ports: list[int], log: Path, timeout: float = 20.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(ports)
+    while pending:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {_tail(log)}")
+        try:
+            with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.2):
+                pending.pop(0)
+                continue
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"server did not listen on {pending} within {timeout:g} s: {_tail(log)}"
+            )
+        time.sleep(0.02)  # polling the condition (a listening port), not waiting blindly
+
+
+def _tail(log: Path) -> str:
+    try:
+        return log.read_text(errors="replace")[-2000:]
+    except OSError:
+        return "(no log)"
+
+
+def need(binary: str, package: str) -> str:
+    path = shutil.which(binary) or (
+        f"/usr/sbin/{binary}" if Path(f"/usr/sbin/{binary}").exists() else None
+    )
+    if path is None:
+        pytest.skip(
+            f"{binary} is not installed (Debian package {package}; ./bootstrap installs it as root)"
+        )
+    return path
+
+
+def tls_files(
+    folder: Path, leaf: Issued, chain: list[Issued], name: str = "tls"
+) -> tuple[Path, Path]:
+    """Write ``leaf + chain`` and the key; folders readable by the servers' own users."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert = folder / f"{name}-chain.pem"
+    key = folder / f"{name}-key.pem"
+    cert.write_bytes(leaf.pem + b"".join(c.pem for c in chain))
+    key.write_bytes(leaf.key_pem)
+    folder.chmod(0o755)
+    cert.chmod(0o644)
+    key.chmod(0o644)
+    return cert, key
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --- nginx ------------------------------------------------------------------------
+
+
+@contextmanager
+def nginx(folder: Path, sites: dict[str, tuple[Path, Path]]) -> Iterator[dict[str, int]]:
+    """One HTTPS server per site name, each with its own certificate files; yields name -> port."""
+    binary = need("nginx", "nginx")
+    ports = {name: free_port() for name in sites}
+    for sub in ("logs", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    servers = "\n".join(
+        f"""  server {{ listen 127.0.0.1:{ports[name]} ssl; server_name localhost;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate {cert}; ssl_certificate_key {key};
+    location / {{ return 200 "ok\\n"; }} }}"""
+        for name, (cert, key) in sites.items()
+    )
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""daemon off; master_process on; worker_processes 1; user root;
+pid {folder}/nginx.pid; error_log {folder}/logs/error.log warn;
+events {{ worker_connections 64; }}
+http {{ access_log off;
+  client_body_temp_path {folder}/tmp/body; proxy_temp_path {folder}/tmp/proxy; fastcgi_temp_path {folder}/tmp/fcgi;
+  uwsgi_temp_path {folder}/tmp/uwsgi; scgi_temp_path {folder}/tmp/scgi;
+{servers}
+}}
+"""
+    )
+    log = folder / "logs" / "error.log"
+    proc = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_ports(proc, list(ports.values()), log)
+        yield ports
+    finally:
+        _stop(proc)
+
+
+# --- dovecot ----------------------------------------------------------------------
+
+
+@contextmanager
+def dovecot(
+    folder: Path,
+    cert: Path,
+    key: Path,
+    *,
+    plaintext_without_tls: bool,
+    mechanisms: str = "plain login",
+) -> Iterator[dict[str, object]]:
+    """IMAP (STARTTLS), IMAPS, POP3 (STLS), POP3S, and an auth socket for postfix's SASL."""
+    binary = need("dovecot", "dovecot-imapd dovecot-pop3d")
+    ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s")}
+    for sub in ("run", "state", "mail"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    auth_socket = folder / "run" / "auth-postfix"
+    conf = folder / "dovecot.conf"
+    conf.write_text(
+        f"""protocols = imap pop3
+listen = 127.0.0.1
+base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = {"no" if plaintext_without_tls else "yes"}
+auth_mechanisms = {mechanisms}
+mail_location = maildir:{folder}/mail/%u
+passdb {{
+  driver = static
+  args = password=testpass
+}}
+userdb {{
+  driver = static
+  args = uid=root gid=root home={folder}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {ports["imap"]}
+  }}
+  inet_listener imaps {{
+    port = {ports["imaps"]}
+    ssl = yes
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {ports["pop3"]}
+  }}
+  inet_listener pop3s {{
+    port = {ports["pop3s"]}
+    ssl = yes
+  }}
+}}
+service auth {{
+  unix_listener {auth_socket} {{
+    mode = 0666
+  }}
+}}
+"""
+    )
+    log = folder / "dovecot.log"
+    proc = subprocess.Popen(
+        [binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_ports(proc, list(ports.values()), log)
+        yield {**ports, "auth_socket": auth_socket}
+    finally:
+        _stop(proc)
+
+
+# --- postfix ----------------------------------------------------------------------
+
+
+@contextmanager
+def postfix(
+    folder: Path, cert: Path, key: Path, *, sasl_socket: Path | None
+) -> Iterator[dict[str, int]]:
+    """SMTP with STARTTLS (the port-25 service), submission (587-style, TLS required) and SMTPS (465-style)."""
+    need("postfix", "postfix")
+    ports = {name: free_port() for name in ("smtp", "submission", "smtps")}
+    etc = folder / "etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    for sub in ("spool", "data"):
+        (folder / sub).mkdir(exist_ok=True)
+    folder.chmod(0o755)
+    shutil.chown(folder / "data", "postfix")
+    sasl = ""
+    if sasl_socket is not None:
+        sasl = f"""smtpd_sasl_type = dovecot
+smtpd_sasl_path = {sasl_socket}
+smtpd_sasl_auth_enable = yes
+smtpd_tls_auth_only = yes
+"""
+    (etc / "main.cf").write_text(
+        f"""compatibility_level = 3.6
+queue_directory = {folder}/spool
+data_directory = {folder}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = localhost
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+maillog_file = {folder}/postfix.log
+maillog_file_prefixes = /var, /dev/stdout, {folder}
+smtpd_tls_cert_file = {cert}
+smtpd_tls_key_file = {key}
+smtpd_tls_security_level = may
+{sasl}"""
+    )
+    master = []
+    for line in Path("/etc/postfix/master.cf").read_text().splitlines():
+        fields = line.split()
+        if line.startswith("smtp ") and len(fields) >= 8 and fields[1] == "inet":
+            continue
+        if fields and not line.startswith((" ", "#", "\t")) and len(fields) >= 8:
+            fields[4] = "n"  # no chroot
+            line = "  ".join(fields)
+        master.append(line)
+    master += [
+        f"127.0.0.1:{ports['smtp']} inet n - n - - smtpd",
+        f"127.0.0.1:{ports['submission']} inet n - n - - smtpd",
+        "  -o smtpd_tls_security_level=encrypt",
+        f"127.0.0.1:{ports['smtps']} inet n - n - - smtpd",
+        "  -o smtpd_tls_wrappermode=yes",
+    ]
+    (etc / "master.cf").write_text("\n".join(master) + "\n")
+    log = folder / "postfix.log"
+    proc = subprocess.Popen(
+        ["postfix", "-c", str(etc), "start-fg"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_ports(proc, list(ports.values()), log)
+        yield ports
+    finally:
+        subprocess.run(["postfix", "-c", str(etc), "stop"], capture_output=True, timeout=30)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        _stop(proc)
+
+
+# --- slapd ------------------------------------------------------------------------
+
+
+@contextmanager
+def slapd(folder: Path, cert: Path | None, key: Path | None) -> Iterator[dict[str, int]]:
+    """LDAP (StartTLS) and LDAPS; with no certificate, StartTLS is refused."""
+    binary = need("slapd", "slapd")
+    ports = {"ldap": free_port()}
+    if cert is not None:
+        ports["ldaps"] = free_port()
+    (folder / "db").mkdir(parents=True, exist_ok=True)
+    tls = f"TLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n" if cert is not None else ""
+    conf = folder / "slapd.conf"
+    conf.write_text(
+        f"""include /etc/ldap/schema/core.schema
+pidfile {folder}/slapd.pid
+argsfile {folder}/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+{tls}database mdb
+suffix "dc=sslpoke,dc=test"
+rootdn "cn=admin,dc=sslpoke,dc=test"
+rootpw secret
+directory {folder}/db
+maxsize 10485760
+"""
+    )
+    urls = f"ldap://127.0.0.1:{ports['ldap']}/" + (
+        f" ldaps://127.0.0.1:{ports['ldaps']}/" if "ldaps" in ports else ""
+    )
+    log = folder / "slapd.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [binary, "-d", "0", "-f", str(conf), "-h", urls], stdout=out, stderr=out
+        )
+    try:
+        wait_for_ports(proc, list(ports.values()), log)
+        yield ports
+    finally:
+        _stop(proc)

@@ -1,0 +1,216 @@
+"""Every protocol diagnosed end to end against its real server from Debian's packages.
+
+nginx (HTTPS, with and without its intermediate), postfix (SMTP STARTTLS, submission,
+SMTPS, with SASL from dovecot), dovecot (IMAP, IMAPS, POP3, POP3S; plaintext login
+allowed or not) and slapd (LDAP StartTLS, LDAPS). A test skips only when its
+server is not installed, and says which package to install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sslpoke
+from sslpoke.lab.scenarios import Lab
+from sslpoke.problems import Code
+from tests.servers import realservers as rs
+
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture(scope="module")
+def pki() -> Iterator[dict[str, Path]]:
+    lab = Lab()
+    with rs.server_dir("tls") as folder:
+        leaf = lab.leaf()
+        full = rs.tls_files(folder, leaf, [lab.inter], "full")
+        bare = rs.tls_files(folder, leaf, [], "bare")
+        store = folder / "root.pem"
+        store.write_bytes(lab.root.pem)
+        yield {
+            "cert": full[0],
+            "key": full[1],
+            "bare_cert": bare[0],
+            "bare_key": bare[1],
+            "store": store,
+        }
+
+
+@pytest.fixture(scope="module")
+def web(pki: dict[str, Path]) -> Iterator[dict[str, int]]:
+    sites = {"full": (pki["cert"], pki["key"]), "bare": (pki["bare_cert"], pki["bare_key"])}
+    with rs.server_dir("nginx") as folder, rs.nginx(folder, sites) as ports:
+        yield ports
+
+
+@pytest.fixture(scope="module")
+def mail(pki: dict[str, Path]) -> Iterator[dict[str, dict[str, object]]]:
+    """Two dovecots (strict: plain/login only over TLS; lax: plaintext allowed, CRAM-MD5 only)
+    and a postfix using each one's SASL."""
+    with (
+        rs.server_dir("dovecot-strict") as d1,
+        rs.server_dir("dovecot-lax") as d2,
+        rs.server_dir("postfix-plain") as p1,
+        rs.server_dir("postfix-cram") as p2,
+        rs.dovecot(d1, pki["cert"], pki["key"], plaintext_without_tls=False) as strict,
+        rs.dovecot(
+            d2, pki["cert"], pki["key"], plaintext_without_tls=True, mechanisms="cram-md5"
+        ) as lax,
+        rs.postfix(p1, pki["cert"], pki["key"], sasl_socket=strict["auth_socket"]) as smtp_plain,  # type: ignore[arg-type]
+        rs.postfix(p2, pki["cert"], pki["key"], sasl_socket=lax["auth_socket"]) as smtp_cram,  # type: ignore[arg-type]
+    ):
+        yield {"strict": strict, "lax": lax, "smtp_plain": smtp_plain, "smtp_cram": smtp_cram}  # type: ignore[dict-item]
+
+
+@pytest.fixture(scope="module")
+def ldap(pki: dict[str, Path]) -> Iterator[dict[str, dict[str, int]]]:
+    with (
+        rs.server_dir("slapd") as d1,
+        rs.server_dir("slapd-notls") as d2,
+        rs.slapd(d1, pki["cert"], pki["key"]) as tls,
+        rs.slapd(d2, None, None) as plain,
+    ):
+        yield {"tls": tls, "plain": plain}
+
+
+def probe(spec: str, store: Path, **kw: object) -> sslpoke.Report:
+    report = sslpoke.probe(spec, truststore=store, timeout=10, reference=False, **kw)  # type: ignore[arg-type]
+    return report
+
+
+def codes(report: sslpoke.Report) -> list[str]:
+    return [p.code.value for p in report.problems]
+
+
+# --- HTTPS -----------------------------------------------------------------------------
+
+
+def test_nginx_full_chain(web: dict[str, int], pki: dict[str, Path]) -> None:
+    report = probe(f"https://localhost:{web['full']}/", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.version in ("TLSv1.3", "TLSv1.2")
+    assert len(report.chain) == 2
+
+
+def test_nginx_without_intermediate(web: dict[str, int], pki: dict[str, Path]) -> None:
+    report = probe(f"https://localhost:{web['bare']}/", pki["store"])
+    assert not report.ok and report.errors[0].code is Code.INCOMPLETE_CHAIN
+    assert "sslpoke Lab Intermediate CA" in report.errors[0].message
+
+
+# --- SMTP ------------------------------------------------------------------------------
+
+
+def test_smtp_starttls_with_auth_only_after_tls(
+    mail: dict[str, dict[str, int]], pki: dict[str, Path]
+) -> None:
+    report = probe(f"smtp://localhost:{mail['smtp_plain']['smtp']}", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == "smtp"
+    assert report.tls.greeting and "ESMTP" in report.tls.greeting
+    assert report.tls.auth_before_tls == ()  # smtpd_tls_auth_only
+    assert set(report.tls.auth_after_tls or ()) >= {"PLAIN", "LOGIN"}
+    assert not {"no-plaintext-auth", "plaintext-auth-before-tls"} & set(codes(report))
+
+
+def test_submission_port(mail: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    report = probe(f"submission://localhost:{mail['smtp_plain']['submission']}", pki["store"])
+    assert report.ok and report.tls is not None and report.tls.starttls == "smtp"
+
+
+def test_smtps_implicit_tls(mail: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    report = probe(f"smtps://localhost:{mail['smtp_plain']['smtps']}", pki["store"])
+    assert report.ok and report.tls is not None and report.tls.starttls is None
+    assert "PLAIN" in (report.tls.auth_after_tls or ())
+
+
+def test_smtp_without_plain_or_login(mail: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    report = probe(f"smtp://localhost:{mail['smtp_cram']['smtp']}", pki["store"])
+    assert report.ok  # trusted; the warning is about authentication
+    warning = next(p for p in report.problems if p.code is Code.NO_PLAINTEXT_AUTH)
+    assert "CRAM-MD5" in warning.message
+
+
+# --- IMAP and POP3 -----------------------------------------------------------------------
+
+
+def test_imap_starttls_strict(mail: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    # dovecot treats 127.0.0.1 -> 127.0.0.1 as secure; from 127.0.0.2 it hides plaintext login before TLS.
+    report = probe(
+        f"imap://localhost:{mail['strict']['imap']}", pki["store"], source_address=("127.0.0.2", 0)
+    )
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == "imap"
+    assert report.tls.auth_before_tls == ()
+    assert "PLAIN" in (report.tls.auth_after_tls or ())
+    assert not {"no-plaintext-auth", "plaintext-auth-before-tls"} & set(codes(report))
+
+
+def test_imap_plaintext_login_before_tls(
+    mail: dict[str, dict[str, int]], pki: dict[str, Path]
+) -> None:
+    report = probe(
+        f"imap://localhost:{mail['lax']['imap']}", pki["store"], source_address=("127.0.0.2", 0)
+    )
+    assert report.ok
+    assert Code.PLAINTEXT_AUTH_BEFORE_TLS in [p.code for p in report.warnings]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "port", "starttls"),
+    [("imaps", "imaps", None), ("pop3", "pop3", "pop3"), ("pop3s", "pop3s", None)],
+)
+def test_other_mail_ports(
+    mail: dict[str, dict[str, int]],
+    pki: dict[str, Path],
+    scheme: str,
+    port: str,
+    starttls: str | None,
+) -> None:
+    report = probe(
+        f"{scheme}://localhost:{mail['strict'][port]}",
+        pki["store"],
+        source_address=("127.0.0.2", 0),
+    )
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == starttls
+    assert report.tls.auth_after_tls is not None
+
+
+def test_starttls_on_a_tls_port_is_a_protocol_mismatch(
+    mail: dict[str, dict[str, int]], pki: dict[str, Path]
+) -> None:
+    report = probe(f"localhost:{mail['strict']['imaps']}", pki["store"], starttls="imap")
+    assert not report.ok and report.exit_code == 3
+    assert report.errors[0].code in (Code.PROTOCOL_MISMATCH, Code.TIMEOUT)
+
+
+def test_tls_on_a_starttls_port_is_a_protocol_mismatch(
+    mail: dict[str, dict[str, int]], pki: dict[str, Path]
+) -> None:
+    report = probe(f"localhost:{mail['smtp_plain']['smtp']}", pki["store"], no_starttls=True)
+    assert report.errors[0].code is Code.PROTOCOL_MISMATCH
+    assert "ESMTP" in report.errors[0].message  # the server's own words
+
+
+# --- LDAP ----------------------------------------------------------------------------
+
+
+def test_ldap_starttls_and_ldaps(ldap: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    starttls = probe(f"ldap://127.0.0.1:{ldap['tls']['ldap']}", pki["store"])
+    assert starttls.ok, codes(starttls)
+    assert starttls.tls is not None and starttls.tls.starttls == "ldap"
+    ldaps = probe(f"ldaps://127.0.0.1:{ldap['tls']['ldaps']}", pki["store"])
+    assert ldaps.ok and ldaps.tls is not None and ldaps.tls.starttls is None
+
+
+def test_ldap_without_tls_refuses_starttls(
+    ldap: dict[str, dict[str, int]], pki: dict[str, Path]
+) -> None:
+    report = probe(f"ldap://127.0.0.1:{ldap['plain']['ldap']}", pki["store"])
+    assert report.exit_code == 3
+    assert report.errors[0].code in (Code.STARTTLS_REFUSED, Code.STARTTLS_UNSUPPORTED)
+    assert "resultCode" in report.errors[0].message
