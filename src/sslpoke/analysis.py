@@ -75,6 +75,8 @@ def probe_report(
     )
     problems = diagnose(facts)
     ok = validation is not None and validation.ok and not any(p.is_error for p in problems)
+    if not ok and chosen.from_java_defaults and chain:
+        problems += _several_javas(chosen)
     return Report(
         kind="probe",
         ok=ok,
@@ -132,6 +134,28 @@ def verify_report(
         path=_path_steps(validation, chain, chosen.store),
         problems=tuple(problems),
     )
+
+
+def _several_javas(chosen: ChosenStore) -> list[Problem]:
+    """Warn when other Javas here trust other stores: the application may run one of them."""
+    from sslpoke.java.discovery import find_javas
+
+    javas = find_javas()
+    stores = {j.store.real_path or j.store.path for j in javas}
+    if len(stores) < 2:
+        return []
+    used = chosen.real_path or chosen.store.location
+    others = ", ".join(str(j.home) for j in javas if j.home != chosen.java_home)
+    return [
+        Problem(
+            Code.SEVERAL_JAVAS,
+            Severity.WARNING,
+            f"{len(javas)} Java installations here use {len(stores)} different truststores; sslpoke checked "
+            f"{used}, the one of {chosen.java_home}. Others: {others}.",
+            "If the application runs another Java, check with: sslpoke HOST PORT --java PATH|PID "
+            "(sslpoke java lists every Java and running JVM).",
+        )
+    ]
 
 
 def choose_store(
@@ -257,7 +281,7 @@ def _store_info(chosen: ChosenStore) -> TruststoreInfo:
     return TruststoreInfo(
         type=store.type.value,
         location=store.location,
-        entries=len(store),
+        entries=len(store.entries),
         origin=store.origin,
         resolved=chosen.real_path,
         notes=store.notes,

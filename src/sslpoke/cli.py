@@ -175,7 +175,6 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
     p.add_argument("--starttls", metavar="PROTO")
     p.add_argument("--no-starttls", action="store_true")
-    p.add_argument("--json", action="store_true")
     _store_options(p)
 
 
@@ -264,15 +263,36 @@ def _store_request(args: argparse.Namespace) -> Any:
     )
 
 
-def _emit(report: Any, args: argparse.Namespace) -> int:
+def _emit(report: Any, args: argparse.Namespace, java: Any = None) -> int:
     if args.json:
-        from sslpoke.report.json import dumps
+        from sslpoke.report.json import to_dict
 
-        sys.stdout.write(dumps(report))
+        data = to_dict(report)
+        if java is not None:
+            data["java_confirmation"] = {
+                "java": str(java.java),
+                "version": java.version,
+                "mode": java.mode,
+                "ok": java.ok,
+                "detail": java.detail,
+                "agrees": java.ok == report.ok,
+            }
+        import json
+
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
         from sslpoke.report import console, text
 
-        console.write(text.render(report, verbose=args.verbose))
+        lines = text.render(report, verbose=args.verbose)
+        if java is not None:
+            lines += text.java_confirmation(java, report.ok)
+        console.write(lines)
+    if java is not None and java.ok != report.ok:
+        sys.stderr.write(
+            "sslpoke: DISAGREEMENT WITH JAVA: sslpoke says "
+            f"{'trusted' if report.ok else 'not trusted'}, {java.java} says {'trusted' if java.ok else 'not trusted'}. "
+            "This is a bug in sslpoke: please report it with the output of --json.\n"
+        )
     return int(report.exit_code)
 
 
@@ -284,10 +304,11 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         from sslpoke.errors import UsageError
 
         raise UsageError("--timeout must be a positive number of seconds")
+    request = _store_request(args)
     report = probe(
         args.host,
         args.port,
-        truststore=_store_request(args),
+        truststore=request,
         servername=args.servername,
         check_hostname=not args.no_hostname_check,
         timeout=args.timeout,
@@ -298,12 +319,12 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         save_chain=args.save_chain,
         source_address=source,
     )
-    code = _emit(report, args)
+    java = None
     if args.confirm:
-        from sslpoke.java.confirm import confirm_cli
+        from sslpoke.java.confirm import confirm_for
 
-        code = confirm_cli(args, report, code)
-    return code
+        java = confirm_for(report, request, args.java, timeout=args.timeout)
+    return _emit(report, args, java)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

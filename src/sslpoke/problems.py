@@ -55,6 +55,7 @@ class Code(StrEnum):
     CHAIN_ORDER = "chain-order"
     EXPIRING_SOON = "expiring-soon"
     TRUSTSTORE_FALLBACK = "truststore-fallback"
+    SEVERAL_JAVAS = "several-javas"
     NO_PLAINTEXT_AUTH = "no-plaintext-auth"
     PLAINTEXT_AUTH_BEFORE_TLS = "plaintext-auth-before-tls"
 

@@ -41,6 +41,7 @@ class ChosenStore(NamedTuple):
     problems: tuple[Problem, ...] = ()
     java_home: Path | None = None
     real_path: str | None = None  # where the named file really is, when it is a symlink
+    from_java_defaults: bool = False  # chosen by a JVM's own rules rather than named by the user
 
     @property
     def keytool(self) -> str:
@@ -107,7 +108,8 @@ def choose(request: StoreRequest) -> ChosenStore:
         password=choice.password,
         origin=f"{choice.origin}; java.home {java_home}",
     )
-    return ChosenStore(store, tuple(problems), java_home, _symlink(choice.path))
+    named = settings.truststore is not None and choice.fallback is None
+    return ChosenStore(store, tuple(problems), java_home, _symlink(choice.path), not named)
 
 
 def _symlink(path: Path) -> str | None:

@@ -17,7 +17,7 @@ from tests.conftest import write_p12, write_pem
 
 def test_pem_bundle_and_der(lab: Lab, tmp_path: Path) -> None:
     bundle = write_pem([lab.root, lab.other_root], tmp_path / "bundle.pem")
-    assert len(load_truststore(bundle)) == 2
+    assert len(load_truststore(bundle).entries) == 2
     der = tmp_path / "root.der"
     der.write_bytes(lab.root.der)
     loaded = load_truststore(der)
@@ -32,7 +32,7 @@ def test_directory_with_hashed_names_counts_each_cert_once(lab: Lab, tmp_path: P
     (folder / "other.crt").write_bytes(lab.other_root.pem)
     (folder / "README").write_text("not a certificate")
     loaded = load_truststore(folder)
-    assert loaded.type is StoreType.DIRECTORY and len(loaded) == 2
+    assert loaded.type is StoreType.DIRECTORY and len(loaded.entries) == 2
 
 
 def test_pkcs12_written_by_cryptography(lab: Lab, tmp_path: Path) -> None:

@@ -280,6 +280,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Fix the path in the JVM options, or create the truststore file.",
         ),
         CodeInfo(
+            Code.SEVERAL_JAVAS,
+            _W,
+            "Several Java installations with different truststores exist; the application may use another one.",
+            "",
+            "Check with the Java the application runs: sslpoke HOST PORT --java PATH|PID (sslpoke java lists them).",
+        ),
+        CodeInfo(
             Code.NO_PLAINTEXT_AUTH,
             _W,
             "The mail server offers no PLAIN or LOGIN authentication over TLS.",

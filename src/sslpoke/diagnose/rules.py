@@ -82,25 +82,39 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def _import_commands(facts: Facts, cert: Cert, *, sent: bool) -> tuple[str, ...]:
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "sslpoke"
+
+
+def _import_commands(
+    facts: Facts, cert: Cert | None, *, how: str, name: str | None = None
+) -> tuple[str, ...]:
+    """Commands that import one certificate: with ``sslpoke trust`` (``how``: ``sent`` - it is
+    in the server's chain, ``mozilla`` - sslpoke takes Mozilla's copy, ``fetch`` - from the AIA
+    URL, ``file`` - the user supplies it) and with the store's own tool."""
     fx = facts.fix
-    alias = alias_for(cert)
+    alias = alias_for(cert) if cert is not None else _slug(name or "root")
+    file = f"{alias}.pem"
     out: list[str] = []
-    if fx.probe_args and sent:
-        out.append(f"sslpoke trust {fx.probe_args} {fx.store_args}".strip())
+    store_args = f" {fx.store_args}" if fx.store_args else ""
+    if fx.probe_args and how in ("sent", "mozilla"):
+        out.append(f"sslpoke trust {fx.probe_args}{store_args}")
+    elif fx.probe_args and how == "fetch":
+        out.append(f"sslpoke trust {fx.probe_args} --fetch-missing{store_args}")
+    else:
+        out.append(f"sslpoke trust --cert {file}{store_args}")
     if fx.store_path is None:
         return tuple(out)
     store = _quote(fx.store_path)
-    file = f"{alias}.pem"
+    check = f"   # check: SHA-256 {cert.fingerprint}" if cert is not None else ""
     if fx.store_type in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
         out.append(
-            f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} "
-            f"-keystore {store} -storepass changeit   # check: SHA-256 {cert.fingerprint}"
+            f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} -keystore {store} -storepass changeit{check}"
         )
     elif fx.store_type is StoreType.PEM:
-        out.append(f"cat {file} >> {store}   # SHA-256 {cert.fingerprint}")
+        out.append(f"cat {file} >> {store}{check}")
     elif fx.store_type is StoreType.DIRECTORY:
-        out.append(f"cp {file} {store}/ && c_rehash {store}")
+        out.append(f"cp {file} {store}/ && openssl rehash {store}")
     return tuple(out)
 
 
@@ -261,7 +275,7 @@ def _untrusted(
             "The server's real certificate never reaches this machine.",
             p.how_to_stop + f" (source: {p.source})",
             _sent_index(facts.chain, intercepted.cert),
-            _import_commands(facts, top, sent=True) if self_signed else (),
+            _import_commands(facts, top, how="sent") if self_signed else (),
         )
 
     # Is the root Mozilla trusts today simply missing from this store?
@@ -280,7 +294,7 @@ def _untrusted(
             "(Debian/Ubuntu: apt-get install --only-upgrade ca-certificates ca-certificates-java); "
             "or import this one root.",
             top_index if self_signed else None,
-            _import_commands(facts, root, sent=self_signed),
+            _import_commands(facts, root, how="mozilla"),
         )
 
     if self_signed and len(path) == 1:
@@ -293,7 +307,7 @@ def _untrusted(
             + _save_hint(facts, top)
             + "; better, give the server a certificate from your CA.",
             top_index,
-            _import_commands(facts, top, sent=True),
+            _import_commands(facts, top, how="sent"),
         )
     if self_signed:
         return Problem(
@@ -305,7 +319,7 @@ def _untrusted(
             + _save_hint(facts, top)
             + ". Check the fingerprint with the CA's owner first.",
             top_index,
-            _import_commands(facts, top, sent=True),
+            _import_commands(facts, top, how="sent"),
         )
 
     missing = top.issuer_display_name
@@ -329,7 +343,7 @@ def _untrusted(
             "-Dcom.sun.security.enableAIAcaIssuers=true makes the JVM download it from the AIA URL; "
             "or import the intermediate into the truststore ('sslpoke trust ... --fetch-missing').",
             0,
-            (f"curl -fsS -o issuer.der {_quote(urls[0])}",) if urls else (),
+            _import_commands(facts, None, how="fetch", name=missing) if urls else (),
         )
     return Problem(
         Code.UNKNOWN_CA,
@@ -341,7 +355,7 @@ def _untrusted(
         f"Get the certificate of {missing!r} from its owner (your PKI team or the CA), check its "
         "fingerprint, and import it into the truststore the application uses.",
         top_index,
-        (f"curl -fsS -o issuer.der {_quote(urls[0])}",) if urls else (),
+        _import_commands(facts, None, how="fetch" if urls else "file", name=missing),
     )
 
 

@@ -192,3 +192,22 @@ def _problem(problem: Problem) -> list[Line]:
 
 def plain(lines: list[Line]) -> str:
     return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
+
+
+def java_confirmation(java: object, sslpoke_ok: bool) -> list[Line]:
+    """The JVM's own verdict under sslpoke's, and whether they agree."""
+    ok = getattr(java, "ok", False)
+    lines: list[Line] = [[]]
+    who = f"{getattr(java, 'java', 'java')} ({getattr(java, 'version', None) or 'version unknown'}, {getattr(java, 'mode', '')} mode)"
+    verdict = (
+        f"Successfully connected ({getattr(java, 'detail', '')})"
+        if ok
+        else getattr(java, "detail", "")
+    )
+    lines.append([("Java's own verdict: ", "bold"), (who, "dim")])
+    lines.append([("  ", None), (verdict, "ok" if ok else "error")])
+    if ok == sslpoke_ok:
+        lines.append([("  ✓ Java agrees with sslpoke", "ok")])
+    else:
+        lines.append([("  ✗ DISAGREEMENT: this is a bug in sslpoke, please report it", "error")])
+    return lines

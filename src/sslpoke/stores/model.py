@@ -50,9 +50,6 @@ class TrustStore(NamedTuple):
         """Indexed for path building (cheap: built from already-parsed certificates)."""
         return AnchorSet(Anchor(e.cert, e.alias) for e in self.entries)
 
-    def __len__(self) -> int:
-        return len(self.entries)
-
     @property
     def location(self) -> str:
         return str(self.path) if self.path else self.origin

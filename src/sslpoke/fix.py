@@ -1,0 +1,397 @@
+"""``sslpoke trust``: import exactly what makes a server trusted, safely.
+
+It probes the server against the truststore the application uses, works out the
+one certificate whose absence breaks the chain (the root the chain ends at, a
+self-signed server certificate, Mozilla's copy of a root the store lacks, or -
+with ``--fetch-missing`` - an intermediate from the AIA URL), checks offline that
+importing it would make the server trusted, shows it with its SHA-256
+fingerprint, asks, backs the store up, writes it atomically, and probes again.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from sslpoke.errors import DeclinedError, InputError, UsageError, WriteError
+from sslpoke.pki.certs import Cert, pem_blocks
+from sslpoke.problems import Code
+from sslpoke.report import console
+from sslpoke.report.model import Report, Role
+from sslpoke.report.text import Line
+from sslpoke.stores import TrustEntry, TrustStore
+from sslpoke.stores.model import StoreType
+from sslpoke.truststore_choice import StoreRequest, choose
+
+UNTRUSTED = {
+    Code.SELF_SIGNED,
+    Code.UNKNOWN_CA,
+    Code.INCOMPLETE_CHAIN,
+    Code.OUTDATED_TRUSTSTORE,
+    Code.INTERCEPTED,
+}
+
+
+class Plan(NamedTuple):
+    certs: tuple[Cert, ...]  # what to import
+    why: str  # one line: where each certificate comes from
+
+
+def _cert_of(report: Report, sent_index: int) -> Cert:
+    return Cert(pem_blocks(report.chain[sent_index].pem.encode())[0])
+
+
+def _simulate(
+    chain: Sequence[Cert], store: TrustStore, extra: Sequence[Cert], report: Report
+) -> Report:
+    from sslpoke.api import verify
+
+    bigger = store._replace(
+        entries=(*store.entries, *(TrustEntry(c, "(to import)") for c in extra))
+    )
+    return verify(
+        list(chain),
+        truststore=bigger,
+        host=report.checked_name,
+        profile=report.profile,
+        reference=False,
+    )
+
+
+def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeout: float) -> Plan:
+    """What to import to make ``report``'s server trusted; raises InputError if nothing can."""
+    if report.ok:
+        raise AlreadyTrustedError(
+            "the server is already trusted by this truststore: nothing to import"
+        )
+    if not report.chain:
+        first = report.errors[0].message if report.errors else "no certificate was received"
+        raise InputError(f"nothing to import: {first}")
+    chain = [_cert_of(report, i) for i in range(len(report.chain))]
+    codes = {p.code for p in report.errors}
+    if not codes & UNTRUSTED:
+        reasons = "; ".join(p.message for p in report.errors)
+        raise InputError(f"importing a certificate would not help: {reasons}")
+    steps = report.path
+    candidates: list[Cert] = []
+    why = ""
+    if steps and steps[-1].role is Role.MISSING:
+        missing_below = steps[-2].cert
+        assert missing_below is not None
+        top = Cert(pem_blocks(missing_below.pem.encode())[0])
+        root = _mozilla_root_for(top)
+        if root is not None:
+            candidates, why = (
+                [root],
+                f"Mozilla's copy of the root {root.display_name!r} (certifi), which this truststore lacks",
+            )
+        elif fetch_missing and top.ca_issuers_urls:
+            candidates, why = _fetch_chain(top, timeout)
+        else:
+            missing = top.issuer_display_name
+            hint = (
+                f" Its AIA URL is {top.ca_issuers_urls[0]}: add --fetch-missing to import it from there."
+                if top.ca_issuers_urls
+                else ""
+            )
+            raise InputError(
+                f"the issuer {missing!r} is neither sent by the server nor available to sslpoke. If it is an "
+                f"intermediate, the server should send it; if it is your private root, get it from your PKI team "
+                f"and import it with --cert FILE.{hint}"
+            )
+    else:
+        last = next((s.cert for s in reversed(steps) if s.cert is not None), None)
+        assert last is not None
+        top = Cert(pem_blocks(last.pem.encode())[0])
+        candidates = [top]
+        kind = (
+            "self-signed server certificate"
+            if len(steps) == 1
+            else "root the server's chain ends at"
+        )
+        why = f"the {kind} {top.display_name!r}, as sent by the server"
+    after = _simulate(chain, store, candidates, report)
+    if not after.ok:
+        reasons = "; ".join(p.message for p in after.errors)
+        raise InputError(
+            f"importing {', '.join(c.display_name for c in candidates)} would not make the server trusted: {reasons}"
+        )
+    return Plan(tuple(candidates), why)
+
+
+class AlreadyTrustedError(InputError):
+    pass
+
+
+def _mozilla_root_for(top: Cert) -> Cert | None:
+    from sslpoke.pki.signature import Sig, check_signature
+    from sslpoke.stores import load_mozilla
+
+    try:
+        mozilla = load_mozilla()
+    except InputError:
+        return None
+    for anchor in mozilla.anchors.issuers_of(top):
+        if check_signature(top, anchor.cert) is Sig.OK:
+            return anchor.cert
+    return None
+
+
+def _fetch_chain(top: Cert, timeout: float) -> tuple[list[Cert], str]:
+    """Follow AIA URLs upwards (at most 4 steps) to the first self-signed issuer or dead end."""
+    from sslpoke.net.aia import fetch_issuers
+    from sslpoke.pki.signature import Sig, check_signature
+
+    fetched: list[Cert] = []
+    current = top
+    for _ in range(4):
+        if not current.ca_issuers_urls:
+            break
+        url = current.ca_issuers_urls[0]
+        issuers = [Cert(der) for der in fetch_issuers(url, timeout=timeout)]
+        issuer = next((c for c in issuers if check_signature(current, c) is Sig.OK), None)
+        if issuer is None:
+            raise InputError(
+                f"{url} did not return the certificate that signed {current.display_name!r}"
+            )
+        fetched.append(issuer)
+        if issuer.self_issued:
+            break
+        current = issuer
+    return (
+        fetched[:1],
+        f"the issuer {fetched[0].display_name!r}, downloaded from its AIA URL {top.ca_issuers_urls[0]}",
+    )
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def _describe(cert: Cert) -> list[Line]:
+    return [
+        [("    subject  ", "dim"), (cert.subject_text, "bold")],
+        [("    issuer   ", "dim"), (cert.issuer_text, None)],
+        [
+            ("    valid    ", "dim"),
+            (f"{cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}", None),
+        ],
+        [("    SHA-256  ", "dim"), (cert.fingerprint, None)],
+    ]
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "not asking without a terminal: add --yes to write, or --dry-run to only look"
+        )
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise DeclinedError("nothing written")
+
+
+def _target_store(request: StoreRequest) -> tuple[Path, str | None, TrustStore]:
+    if request.system or request.mozilla:
+        raise UsageError(
+            "sslpoke does not write the OS or Mozilla bundle; on Debian/Ubuntu put the certificate in "
+            "/usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates"
+        )
+    chosen = choose(request)
+    if chosen.store.path is None:
+        raise UsageError("this truststore has no file to write")
+    password = request.password
+    if password is None and request.java_args:
+        from sslpoke.java import options
+
+        password = options.resolve(request.java_args, {}).password
+    return chosen.store.path, password, chosen.store
+
+
+def trust_cli(args: Namespace, request: StoreRequest) -> int:
+    from sslpoke.stores import edit
+    from sslpoke.stores.safe_write import replace_file
+
+    path, password, store = _target_store(request)
+    real = path.resolve()
+    where = f"{store.type.value.upper()} {path}" + (f" → {real}" if real != path.absolute() else "")
+    if args.list:
+        return _list(store, where)
+    editable = edit.open_for_edit(path, password)
+
+    if args.remove:
+        if (
+            args.remove.lower() not in {a.lower() for a in editable.aliases}
+            and editable.type is not StoreType.PEM
+        ):
+            raise InputError(f"{path}: no entry with alias {args.remove!r}")
+        new = edit.without_alias(editable, args.remove)
+        if new == editable.data:
+            raise InputError(f"{path}: no certificate matches {args.remove!r}")
+        console.write([[(f"Remove {args.remove!r} from {where}", "bold")]])
+        if args.dry_run:
+            return 0
+        _confirm("Remove it (a backup is kept)?", args.yes)
+        written = replace_file(path, new)
+        console.write([[("Removed. ", "ok"), (f"Backup: {written.backup}", "dim")]])
+        return 0
+
+    report = None
+    if args.cert:
+        from sslpoke.certfiles import load_certificates
+
+        plan = Plan(tuple(load_certificates(args.cert)), f"the certificate(s) in {args.cert}")
+    else:
+        if not args.host:
+            raise UsageError(
+                "give HOST [PORT] to trust a server, or --cert FILE, --list or --remove ALIAS"
+            )
+        from sslpoke.api import probe
+
+        report = probe(
+            args.host,
+            args.port,
+            truststore=store,
+            servername=args.servername,
+            timeout=args.timeout,
+            starttls=args.starttls,
+            no_starttls=args.no_starttls,
+        )
+        try:
+            plan = plan_import(
+                report, store, fetch_missing=args.fetch_missing, timeout=args.timeout
+            )
+        except AlreadyTrustedError:
+            console.write(
+                [
+                    [
+                        ("Already trusted: ", "ok"),
+                        (f"{report.target} by {where}; nothing changed.", None),
+                    ]
+                ]
+            )
+            return 0
+
+    fresh = [c for c in plan.certs if c.sha256 not in editable.fingerprints]
+    if not fresh:
+        console.write(
+            [
+                [
+                    ("Already trusted: ", "ok"),
+                    (f"the certificate is already in {where}; nothing changed.", None),
+                ]
+            ]
+        )
+        return 0
+    lines: list[Line] = [
+        [("Import into ", "bold"), (where, "bold"), (f"  ({len(store.entries)} entries)", "dim")],
+        [("  ", None), (plan.why, None)],
+    ]
+    aliases = []
+    data = editable
+    for cert in fresh:
+        alias = edit.unique_alias(data, args.alias or _alias(cert))
+        aliases.append(alias)
+        data = data._replace(aliases=data.aliases | {alias})
+        lines.append([("  alias    ", "dim"), (alias, "cmd")])
+        lines += _describe(cert)
+    console.write(lines)
+    if args.dry_run:
+        console.write([[("Dry run: nothing written.", "warn")]])
+        return 0
+    _confirm(f"Import {len(fresh)} certificate(s) into {path}?", args.yes)
+
+    if editable.type is StoreType.DIRECTORY:
+        written_paths = _write_into_directory(path, fresh, aliases)
+        summary = f"wrote {', '.join(str(p) for p in written_paths)}; run 'openssl rehash {path}' for OpenSSL clients"
+    else:
+        current = editable
+        content = current.data
+        for cert, alias in zip(fresh, aliases, strict=True):
+            content = edit.with_certificate(current, cert, alias)
+            current = current._replace(data=content)
+        written = replace_file(path, content)
+        summary = f"wrote {written.path}; backup: {written.backup}"
+    console.write([[("Imported. ", "ok"), (summary, "dim")]])
+
+    if report is not None:
+        return _reprobe(args, request, report)
+    return 0
+
+
+def _alias(cert: Cert) -> str:
+    from sslpoke.diagnose.rules import alias_for
+
+    return alias_for(cert)
+
+
+def _write_into_directory(
+    folder: Path, certs: Sequence[Cert], aliases: Sequence[str]
+) -> list[Path]:
+    import os
+    import tempfile
+
+    out = []
+    for cert, alias in zip(certs, aliases, strict=True):
+        target = folder / f"{alias}.pem"
+        fd, tmp = tempfile.mkstemp(prefix=f".{alias}.", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(cert.pem.encode("ascii"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            Path(tmp).chmod(0o644)
+            Path(tmp).replace(target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise WriteError(f"{target}: {exc.strerror}") from None
+        out.append(target)
+    return out
+
+
+def _reprobe(args: Namespace, request: StoreRequest, before: Report) -> int:
+    from sslpoke.api import probe
+
+    after = probe(
+        args.host,
+        args.port,
+        truststore=request,
+        servername=args.servername,
+        timeout=args.timeout,
+        starttls=args.starttls,
+        no_starttls=args.no_starttls,
+    )
+    if after.ok:
+        console.write(
+            [
+                [
+                    ("Probed again: ", "dim"),
+                    ("Successfully connected", "ok"),
+                    (f"  {after.target}", None),
+                ]
+            ]
+        )
+        return 0
+    reasons = "; ".join(f"{p.code.value}: {p.message}" for p in after.errors)
+    console.write([[("Probed again: still not trusted: ", "error"), (reasons, None)]])
+    return int(after.exit_code)
+
+
+def _list(store: TrustStore, where: str) -> int:
+    lines: list[Line] = [[(f"{where}: {len(store.entries)} entries", "bold")]]
+    for entry in sorted(store.entries, key=lambda e: (e.alias or "", e.cert.display_name)):
+        c = entry.cert
+        lines.append(
+            [
+                (f"  {entry.alias or '-'}", "cmd"),
+                (f"  {entry.kind.value}", "dim"),
+                (f"  {c.display_name}", None),
+                (f"  until {c.not_after:%Y-%m-%d}", "dim"),
+                (f"  {c.fingerprint[:23]}…", "dim"),
+            ]
+        )
+    console.write(lines)
+    return 0

@@ -1,0 +1,384 @@
+"""Every Java on the machine, the truststore each uses, and what running JVMs were told.
+
+Found without starting a JVM: ``java.home`` comes from where the binary really
+lives, the version from ``<java.home>/release``. Places searched: ``JAVA_HOME``,
+``java`` on PATH, ``update-alternatives``, ``/usr/lib/jvm``, ``/usr/java``,
+application-bundled JREs under ``/opt`` (``<install>/jre``, ``<install>/jdk*``) and,
+on macOS, ``/Library/Java/JavaVirtualMachines``. Running JVMs are read from /proc:
+their binary, command line and ``JAVA_TOOL_OPTIONS``/``_JAVA_OPTIONS``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from sslpoke.errors import UsageError
+from sslpoke.java import options
+from sslpoke.java.truststore import StoreChoice, default_store, java_home_of
+from sslpoke.truststore_choice import StoreRequest
+
+OPT_PATTERNS = (
+    "*/jre/bin/java",
+    "*/jdk*/bin/java",
+    "*/*/jre/bin/java",
+    "*/*/jdk*/bin/java",
+    "*/*/*/jre/bin/java",
+)
+MAX_PROC_BYTES = 1 << 20
+
+
+class StoreSummary(NamedTuple):
+    path: Path
+    real_path: Path | None
+    origin: str
+    type: str | None
+    entries: int | None
+    error: str | None
+    fallback: str | None
+
+
+class JavaInstall(NamedTuple):
+    home: Path
+    java: Path
+    version: str | None
+    vendor: str | None
+    found_by: tuple[str, ...]
+    store: StoreSummary
+
+
+class JavaProcess(NamedTuple):
+    pid: int
+    java: Path
+    home: Path
+    command: str  # main class or -jar file, for recognising the process
+    settings: options.TrustSettings
+    store: StoreSummary
+    note: str | None  # e.g. environment not readable
+
+
+class AppConfig(NamedTuple):
+    folder: Path
+    home: Path | None
+    home_from: str
+    settings: options.TrustSettings
+    files: tuple[Path, ...]
+    store: StoreSummary | None
+
+
+# --- one JVM --------------------------------------------------------------------------
+
+
+def release_info(home: Path) -> tuple[str | None, str | None]:
+    """``JAVA_VERSION`` and ``IMPLEMENTOR`` from the release file (the JDK's, for a JDK 8 jre)."""
+    for candidate in (home / "release", home.parent / "release"):
+        try:
+            text = candidate.read_text("utf-8", "replace")
+        except OSError:
+            continue
+        values = dict(re.findall(r'^([A-Z_]+)="?([^"\n]*)"?', text, re.M))
+        return values.get("JAVA_VERSION"), values.get("IMPLEMENTOR")
+    return None, None
+
+
+def summarize_store(home: Path, settings: options.TrustSettings) -> StoreSummary:
+    choice = default_store(home, settings)
+    return _summary(choice)
+
+
+def _summary(choice: StoreChoice) -> StoreSummary:
+    from sslpoke.errors import StoreError
+    from sslpoke.stores import load_truststore
+
+    real = choice.path.resolve() if choice.path.exists() else None
+    try:
+        store = load_truststore(
+            choice.path, storetype=choice.storetype, password=choice.password, origin=choice.origin
+        )
+    except StoreError as exc:
+        return StoreSummary(choice.path, real, choice.origin, None, None, str(exc), choice.fallback)
+    return StoreSummary(
+        choice.path,
+        real if real != choice.path else None,
+        choice.origin,
+        store.type.value,
+        len(store.entries),
+        None,
+        choice.fallback,
+    )
+
+
+# --- discovery ------------------------------------------------------------------------
+
+
+SEARCH_ROOTS: tuple[tuple[Path, tuple[str, ...], str], ...] = (
+    (Path("/usr/lib/jvm"), ("*/bin/java", "*/jre/bin/java"), "/usr/lib/jvm"),
+    (Path("/usr/java"), ("*/bin/java", "*/jre/bin/java"), "/usr/java"),
+    (Path("/opt"), OPT_PATTERNS, "/opt (bundled)"),
+    (Path("/Library/Java/JavaVirtualMachines"), ("*/Contents/Home/bin/java",), "macOS"),
+)
+
+
+def _candidates(
+    env: Mapping[str, str], roots: Sequence[tuple[Path, tuple[str, ...], str]], alternatives: bool
+) -> Iterable[tuple[Path, str]]:
+    if env.get("JAVA_HOME"):
+        yield Path(env["JAVA_HOME"]) / "bin" / "java", "JAVA_HOME"
+    on_path = shutil.which("java", path=env.get("PATH"))
+    if on_path:
+        yield Path(on_path), "PATH"
+    if alternatives and shutil.which("update-alternatives"):
+        try:
+            listed = subprocess.run(
+                ["update-alternatives", "--list", "java"], capture_output=True, text=True, timeout=5
+            )
+            for line in listed.stdout.splitlines():
+                if line.strip():
+                    yield Path(line.strip()), "update-alternatives"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for root, patterns, label in roots:
+        if root.is_dir():
+            for pattern in patterns:
+                for found in sorted(root.glob(pattern)):
+                    yield found, label
+
+
+def find_javas(
+    env: Mapping[str, str] | None = None,
+    *,
+    roots: Sequence[tuple[Path, tuple[str, ...], str]] = SEARCH_ROOTS,
+    alternatives: bool = True,
+) -> list[JavaInstall]:
+    """Every distinct ``java.home`` reachable from the environment and the usual folders."""
+    env = os.environ if env is None else env
+    by_home: dict[Path, tuple[Path, list[str]]] = {}
+    for binary, label in _candidates(env, roots, alternatives):
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            continue
+        home = java_home_of(binary).resolve()
+        _, labels = by_home.setdefault(home, (binary, []))
+        if label not in labels:
+            labels.append(label)
+    out = []
+    for home, (binary, labels) in by_home.items():
+        version, vendor = release_info(home)
+        out.append(
+            JavaInstall(
+                home,
+                binary,
+                version,
+                vendor,
+                tuple(labels),
+                summarize_store(home, options.TrustSettings()),
+            )
+        )
+    return out
+
+
+def _read_proc(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_PROC_BYTES)
+    except OSError:
+        return None
+
+
+def _command_summary(argv: list[str]) -> str:
+    for i, arg in enumerate(argv[1:], 1):
+        if arg == "-jar" and i + 1 < len(argv):
+            return f"-jar {argv[i + 1]}"
+        if arg in ("-cp", "-classpath", "--class-path", "-p", "--module-path"):
+            continue
+        if not arg.startswith("-") and argv[i - 1] not in (
+            "-cp",
+            "-classpath",
+            "--class-path",
+            "-p",
+            "--module-path",
+        ):
+            return arg
+    return ""
+
+
+def read_process(pid: int, proc: Path = Path("/proc")) -> JavaProcess | None:
+    """A running JVM's trust settings, or None if ``pid`` is not a Java process."""
+    base = proc / str(pid)
+    try:
+        exe = (base / "exe").readlink()
+    except OSError:
+        return None
+    raw = _read_proc(base / "cmdline")
+    if raw is None:
+        return None
+    argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    if not argv or (exe.name != "java" and not argv[0].endswith("java")):
+        return None
+    binary = exe if exe.name == "java" else Path(argv[0])
+    environ = _read_proc(base / "environ")
+    env: dict[str, str] = {}
+    note = None
+    if environ is None:
+        note = (
+            "its environment is not readable (run as root or as its user to see JAVA_TOOL_OPTIONS)"
+        )
+    else:
+        for item in environ.split(b"\0"):
+            key, _, value = item.decode("utf-8", "replace").partition("=")
+            if key in (*options.OPTION_VARIABLES, *options.LATE_VARIABLES):
+                env[key] = value
+    settings = options.resolve(argv[1:], env, command_line_label="its command line")
+    if settings.truststore and not Path(settings.truststore).is_absolute():
+        try:  # a relative trustStore is relative to the JVM's working directory, not ours
+            cwd = (base / "cwd").readlink()
+            settings = settings._replace(truststore=str(cwd / settings.truststore))
+        except OSError:
+            pass
+    home = java_home_of(binary)
+    return JavaProcess(
+        pid, binary, home, _command_summary(argv), settings, summarize_store(home, settings), note
+    )
+
+
+def java_processes(proc: Path = Path("/proc")) -> list[JavaProcess]:
+    out: list[JavaProcess] = []
+    try:
+        pids = sorted(int(p.name) for p in proc.iterdir() if p.name.isdigit())
+    except OSError:
+        return out
+    for pid in pids:
+        found = read_process(pid, proc)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+# --- application start scripts ----------------------------------------------------------
+
+APP_VARIABLES = (
+    "JAVA_OPTS",
+    "CATALINA_OPTS",
+    "JVM_SUPPORT_RECOMMENDED_ARGS",
+    "JVM_REQUIRED_ARGS",
+    "JRE_HOME",
+    "JAVA_HOME",
+)
+_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def _expand(value: str, known: Mapping[str, str]) -> str:
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: known.get(m.group(1), ""), value)
+
+
+def parse_setenv(text: str) -> dict[str, str]:
+    """The variables a Tomcat/Atlassian ``setenv.sh`` sets (simple assignments, $VAR expanded)."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _ASSIGN.match(line)
+        if not match or match.group(1) not in APP_VARIABLES:
+            continue
+        raw = match.group(2).strip()
+        if raw[:1] in ("'", '"'):
+            quote = raw[0]
+            end = raw.find(quote, 1)
+            raw = raw[1:end] if end > 0 else raw[1:]
+        else:
+            raw = raw.split("#", 1)[0].strip()
+        values[match.group(1)] = _expand(raw, values).strip()
+    return values
+
+
+def read_app_dir(folder: Path) -> AppConfig:
+    files = [
+        p
+        for p in (folder / "bin" / "setenv.sh", folder / "bin" / "setenv.bat", folder / "setenv.sh")
+        if p.is_file()
+    ]
+    values: dict[str, str] = {}
+    for path in files:
+        if path.suffix == ".sh":
+            values.update(parse_setenv(path.read_text("utf-8", "replace")))
+    tokens: list[str] = []
+    for name in ("JAVA_OPTS", "CATALINA_OPTS", "JVM_SUPPORT_RECOMMENDED_ARGS", "JVM_REQUIRED_ARGS"):
+        tokens += options.split_options(values.get(name, ""))
+    settings = options.resolve(tokens, {}, command_line_label=f"{folder}/bin/setenv.sh")
+    home: Path | None = None
+    home_from = ""
+    for name in ("JRE_HOME", "JAVA_HOME"):
+        if values.get(name):
+            home, home_from = Path(values[name]), f"{name} in setenv.sh"
+            break
+    if home is None and (folder / "jre" / "bin" / "java").is_file():
+        home, home_from = folder / "jre", "the JRE bundled with the application"
+    if home is None:
+        on_path = shutil.which("java")
+        if on_path:
+            home, home_from = (
+                java_home_of(Path(on_path)),
+                "java on PATH (no JRE_HOME, JAVA_HOME or bundled jre)",
+            )
+    store = summarize_store(home, settings) if home is not None else None
+    return AppConfig(folder, home, home_from, settings, tuple(files), store)
+
+
+# --- --java PATH|PID --------------------------------------------------------------------
+
+
+def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> StoreRequest:
+    """A store request that mirrors one JVM: a ``java`` binary, a ``java.home``, or a running PID."""
+    if spec.isdigit():
+        process = read_process(int(spec))
+        if process is None:
+            raise UsageError(f"--java {spec}: no running Java process with that PID")
+        props = [
+            f"-D{k}={v}"
+            for k, v in (
+                (options.TRUSTSTORE, process.settings.truststore),
+                (options.TRUSTSTORE_TYPE, process.settings.storetype),
+                (options.TRUSTSTORE_PASSWORD, process.settings.password),
+            )
+            if v is not None
+        ]
+        return StoreRequest(
+            password=password, java_args=[*props, *java_args], java_home=process.home, env={}
+        )
+    path = Path(spec)
+    if path.is_dir():
+        binary = next(
+            (b for b in (path / "bin" / "java", path / "jre" / "bin" / "java") if b.is_file()), None
+        )
+        if binary is None:
+            raise UsageError(f"--java {spec}: no bin/java in that folder")
+        path = binary
+    if not path.is_file():
+        raise UsageError(f"--java {spec}: no such java binary, java.home or PID")
+    return StoreRequest(password=password, java_args=java_args, java_home=java_home_of(path))
+
+
+def java_binary(home: Path) -> Path:
+    for candidate in (home / "bin" / "java", home.parent / "bin" / "java"):
+        if candidate.is_file():
+            return candidate
+    return home / "bin" / "java"
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def java_cli(args: object) -> int:
+    from sslpoke.java.report import render_java_report
+
+    javas = find_javas()
+    processes = java_processes()
+    apps = [read_app_dir(Path(d)) for d in getattr(args, "app_dir", [])]
+    for app in apps:
+        if not app.folder.is_dir():
+            raise UsageError(f"--app-dir {app.folder}: no such directory")
+    return render_java_report(
+        javas, processes, apps, json_output=bool(getattr(args, "json", False))
+    )

@@ -1,0 +1,160 @@
+"""Which Java, which truststore: fake Java homes and process tables built here, then the real JDKs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sslpoke.java import options
+from sslpoke.java.discovery import find_javas, parse_setenv, read_app_dir, read_process
+from sslpoke.java.truststore import default_store, java_home_of
+from sslpoke.lab.scenarios import Lab
+from sslpoke.stores import jks
+
+
+def make_home(
+    root: Path,
+    name: str,
+    lab: Lab,
+    *,
+    version: str = "17.0.9",
+    vendor: str = "Test",
+    jdk8: bool = False,
+    jssecacerts: bool = False,
+) -> Path:
+    """A fake Java home: an executable bin/java, a release file, and a JKS cacerts."""
+    top = root / name
+    home = top / "jre" if jdk8 else top
+    (top / "bin").mkdir(parents=True)
+    java = top / "bin" / "java"
+    java.write_text("#!/bin/sh\nexit 0\n")
+    java.chmod(0o755)
+    (top / "release").write_text(f'JAVA_VERSION="{version}"\nIMPLEMENTOR="{vendor}"\n')
+    security = home / "lib" / "security"
+    security.mkdir(parents=True)
+    (security / "cacerts").write_bytes(
+        jks.serialize(jks.JKS_MAGIC, [jks.cert_record("root", lab.root.der, 0)], "changeit")
+    )
+    if jssecacerts:
+        records = [
+            jks.cert_record("root", lab.root.der, 0),
+            jks.cert_record("other", lab.other_root.der, 0),
+        ]
+        (security / "jssecacerts").write_bytes(jks.serialize(jks.JKS_MAGIC, records, "changeit"))
+    return top
+
+
+def test_java_home_follows_symlinks_and_jdk8_layout(tmp_path: Path, lab: Lab) -> None:
+    jdk17 = make_home(tmp_path, "jdk17", lab)
+    link = tmp_path / "bin-java"
+    link.symlink_to(jdk17 / "bin" / "java")
+    assert java_home_of(link) == jdk17.resolve()
+    jdk8 = make_home(tmp_path, "jdk8", lab, version="1.8.0_392", jdk8=True)
+    assert java_home_of(jdk8 / "bin" / "java") == (jdk8 / "jre").resolve()
+
+
+def test_truststore_lookup_order(tmp_path: Path, lab: Lab) -> None:
+    home = make_home(tmp_path, "jdk", lab)
+    sec = home / "lib" / "security"
+    assert default_store(home, options.TrustSettings()).path == sec / "cacerts"
+    (sec / "jssecacerts").write_bytes((sec / "cacerts").read_bytes())
+    assert default_store(home, options.TrustSettings()).path == sec / "jssecacerts"
+    named = tmp_path / "app.jks"
+    named.write_bytes((sec / "cacerts").read_bytes())
+    chosen = default_store(home, options.TrustSettings(truststore=str(named)))
+    assert chosen.path == named and chosen.fallback is None
+    missing = default_store(home, options.TrustSettings(truststore=str(tmp_path / "typo.jks")))
+    assert missing.path == sec / "cacerts"  # jssecacerts is skipped too, as the JDK does
+    assert missing.fallback and "silently falls back" in missing.fallback
+
+
+def test_option_precedence_and_masking() -> None:
+    settings = options.resolve(
+        ["-Djavax.net.ssl.trustStore=/cmd.jks", "-Xmx1g"],
+        {
+            "JAVA_TOOL_OPTIONS": "-Djavax.net.ssl.trustStore=/tool.jks -Djavax.net.ssl.trustStorePassword=s3cret",
+            "_JAVA_OPTIONS": "-Djavax.net.ssl.trustStoreType=pkcs12",
+        },
+    )
+    assert (
+        settings.truststore == "/cmd.jks"
+        and settings.password == "s3cret"
+        and settings.storetype == "pkcs12"
+    )
+    assert settings.sources[options.TRUSTSTORE] == "command line"
+    assert settings.sources[options.TRUSTSTORE_PASSWORD] == "JAVA_TOOL_OPTIONS"
+    shown = "\n".join(settings.describe()) + repr(settings)
+    assert "s3cret" not in shown and "********" in shown
+
+
+def test_find_javas_in_fake_folders(tmp_path: Path, lab: Lab) -> None:
+    jvm = tmp_path / "jvm"
+    jvm.mkdir()
+    make_home(jvm, "jdk-a", lab, version="17.0.9", vendor="Temurin")
+    make_home(jvm, "jdk-b", lab, version="11.0.21", jssecacerts=True)
+    opt = tmp_path / "opt"
+    app = opt / "atlassian" / "jira"
+    app.mkdir(parents=True)
+    make_home(app, "jre", lab, version="17.0.8")
+    roots = ((jvm, ("*/bin/java",), "fake jvm"), (opt, ("*/*/jre/bin/java",), "fake opt"))
+    found = {j.home.name: j for j in find_javas({"PATH": ""}, roots=roots, alternatives=False)}
+    assert set(found) == {"jdk-a", "jdk-b", "jre"}
+    assert found["jdk-a"].version == "17.0.9" and found["jdk-a"].vendor == "Temurin"
+    assert found["jdk-b"].store.path.name == "jssecacerts" and found["jdk-b"].store.entries == 2
+    assert found["jre"].found_by == ("fake opt",)
+    with_env = find_javas(
+        {"PATH": "", "JAVA_HOME": str(jvm / "jdk-a")}, roots=roots, alternatives=False
+    )
+    assert "JAVA_HOME" in next(j for j in with_env if j.home.name == "jdk-a").found_by
+
+
+def test_process_table(tmp_path: Path, lab: Lab) -> None:
+    home = make_home(tmp_path, "jdk", lab)
+    proc = tmp_path / "proc"
+    entry = proc / "4242"
+    entry.mkdir(parents=True)
+    (entry / "exe").symlink_to(home / "bin" / "java")
+    (entry / "cwd").symlink_to(tmp_path)
+    (tmp_path / "relative.jks").write_bytes((home / "lib/security/cacerts").read_bytes())
+    argv = [
+        str(home / "bin" / "java"),
+        "-Xmx2g",
+        "-Djavax.net.ssl.trustStore=relative.jks",
+        "-cp",
+        "app.jar",
+        "com.example.Main",
+    ]
+    (entry / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    (entry / "environ").write_bytes(
+        b"PATH=/bin\0JAVA_TOOL_OPTIONS=-Djavax.net.ssl.trustStorePassword=changeit\0"
+    )
+    (proc / "77").mkdir()
+    (proc / "77" / "exe").symlink_to("/bin/sh")
+    (proc / "77" / "cmdline").write_bytes(b"/bin/sh\0")
+    process = read_process(4242, proc)
+    assert process is not None and process.command == "com.example.Main"
+    assert process.settings.truststore == str(
+        tmp_path / "relative.jks"
+    )  # relative to the JVM's cwd
+    assert process.settings.password == "changeit" and process.store.entries == 1
+    assert read_process(77, proc) is None
+
+
+def test_app_dir_setenv(tmp_path: Path, lab: Lab) -> None:
+    app = tmp_path / "confluence"
+    (app / "bin").mkdir(parents=True)
+    make_home(app, "jre", lab)
+    (app / "bin" / "setenv.sh").write_text(
+        "#!/bin/sh\n"
+        'JVM_SUPPORT_RECOMMENDED_ARGS="-Djavax.net.ssl.trustStore=/var/atlassian/truststore.jks"\n'
+        'CATALINA_OPTS="-Xms1g ${CATALINA_OPTS}"\n'
+        'CATALINA_OPTS="${CATALINA_OPTS} -Djavax.net.ssl.trustStorePassword=secret"  # comment\n'
+        "export CATALINA_OPTS\n"
+    )
+    values = parse_setenv((app / "bin" / "setenv.sh").read_text())
+    assert values["CATALINA_OPTS"].endswith("-Djavax.net.ssl.trustStorePassword=secret")
+    config = read_app_dir(app)
+    assert config.home == app / "jre" and "bundled" in config.home_from
+    assert config.settings.truststore == "/var/atlassian/truststore.jks"
+    assert (
+        config.store is not None and config.store.fallback
+    )  # that file does not exist here: Java falls back
