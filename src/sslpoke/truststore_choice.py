@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from sslpoke.java import options as java_options
-from sslpoke.java.truststore import default_store, java_home_of, java_on_path
 from sslpoke.problems import Code, Problem, Severity
 from sslpoke.stores import TrustStore, load_mozilla, load_system, load_truststore
 
@@ -69,6 +67,9 @@ def choose(request: StoreRequest) -> ChosenStore:
         return ChosenStore(load_system())
     if request.mozilla:
         return ChosenStore(load_mozilla())
+
+    from sslpoke.java import options as java_options
+    from sslpoke.java.truststore import default_store, java_home_of, java_on_path
 
     env = os.environ if request.env is None else request.env
     settings = java_options.resolve(

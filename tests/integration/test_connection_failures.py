@@ -92,3 +92,13 @@ def test_client_cert_required_still_analyses_chain(lab: Lab, tmp_path: Path) -> 
         report = sslpoke.probe("localhost", server.port, truststore=store, timeout=3)
     assert only_error(report) is Code.CLIENT_CERT_REQUIRED
     assert len(report.chain) == 2 and report.path[-1].role.value == "anchor"
+
+
+def test_connection_failed_other_errors(store: Path) -> None:
+    # An address the kernel refuses to route (link-local IPv6 without a scope): EINVAL, no packet leaves.
+    def link_local(host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1", port, 0, 0))]
+
+    report = sslpoke.probe("unroutable.example", 443, truststore=store, timeout=2, resolver=link_local)
+    assert only_error(report) is Code.CONNECTION_FAILED
+    assert "[fe80::1]:443" in report.errors[0].message

@@ -113,3 +113,78 @@ def test_save_chain_writes_pem_files(lab: Lab, tmp_path: Path) -> None:
         "2-sslpoke-lab-root-ca.pem",
     ]
     assert (tmp_path / "chain" / files[2]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("cn-only", Code.MISSING_SAN), ("expired-root-trusted", Code.EXPIRED), ("expired-pinned-leaf", Code.EXPIRED), ("root-name-constraints", Code.NAME_CONSTRAINTS)],
+)
+def test_java_accepts_what_webpki_refuses(lab: Lab, name: str, code: Code, tmp_path: Path) -> None:
+    _, java = run(lab, name, tmp_path)
+    _, webpki = run(lab, name, tmp_path, profile="webpki")
+    assert java.ok, [(p.code, p.message) for p in java.problems]
+    assert not webpki.ok and code in [p.code for p in webpki.errors]
+
+
+def test_truststore_property_naming_a_missing_file(lab: Lab, tmp_path: Path) -> None:
+    """As the JDK does: fall back to cacerts silently - sslpoke says so."""
+    from sslpoke.truststore_choice import StoreRequest
+
+    scenario = lab.scenarios()["trusted"]()
+    request = StoreRequest(java_args=[f"-Djavax.net.ssl.trustStore={tmp_path / 'typo.jks'}"], env={})
+    with serving(scenario) as server:
+        report = sslpoke.probe("localhost", server.port, truststore=request, timeout=5, reference=False)
+    warning = next(p for p in report.problems if p.code is Code.TRUSTSTORE_FALLBACK)
+    assert "typo.jks" in warning.message and "silently" in warning.message
+    assert report.truststore is not None and report.truststore.location.endswith("cacerts")
+
+
+def test_several_javas_warning(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sslpoke.java import discovery
+    from sslpoke.truststore_choice import StoreRequest
+
+    real = discovery.find_javas()
+    if not real:
+        pytest.skip("no Java installed")
+    fake_store = real[0].store._replace(path=tmp_path / "other-cacerts", real_path=None)
+    other = real[0]._replace(home=tmp_path / "other-jdk", store=fake_store)
+    monkeypatch.setattr(discovery, "find_javas", lambda *a, **k: [*real, other])
+    scenario = lab.scenarios()["trusted"]()
+    with serving(scenario) as server:
+        report = sslpoke.probe("localhost", server.port, truststore=StoreRequest(env={}), timeout=5, reference=False)
+    warning = next(p for p in report.problems if p.code is Code.SEVERAL_JAVAS)
+    assert str(tmp_path / "other-jdk") in warning.message and "--java" in warning.fix
+
+
+def test_colour_only_on_a_terminal(lab: Lab, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    scenario = lab.scenarios()["trusted"]()
+    store = write_pem(scenario.trust, tmp_path / "t.pem")
+    with serving(scenario) as server:
+        outputs = {}
+        for no_color in ("", "1"):
+            leader, follower = pty.openpty()
+            env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {"TERM": "xterm-256color"}
+            if no_color:
+                env["NO_COLOR"] = no_color
+            proc = subprocess.run([sys.executable, "-m", "sslpoke", "localhost", str(server.port), "--truststore", str(store)],
+                                  stdout=follower, stderr=follower, env=env, timeout=60)
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    data = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            os.close(leader)
+            outputs[no_color] = b"".join(chunks).decode()
+            assert proc.returncode == 0
+    assert "\x1b[" in outputs[""] and "Successfully connected" in outputs[""]
+    assert "\x1b[" not in outputs["1"] and "Successfully connected" in outputs["1"]

@@ -15,7 +15,7 @@ import pytest
 
 import sslpoke
 from sslpoke.lab.scenarios import Lab
-from tests.conftest import ROOT, run_java_probe, serving, write_p12
+from tests.conftest import ROOT, run_java_probe, serving, write_p12, write_pem
 
 SCENARIOS = sorted(Lab().scenarios())
 TABLE: dict[str, tuple[str, str, str, str, str]] = {}
@@ -50,6 +50,7 @@ def test_sslpoke_agrees_with_java(
 ) -> None:
     scenario = lab.scenarios()[name]()
     store = write_p12(scenario.trust, tmp_path / "trust.p12")
+    reference: Path | bool = write_pem(scenario.reference, tmp_path / "reference.pem") if scenario.reference else False
     with serving(scenario) as server:
         java_says = run_java_probe(
             java, probe_classes, server.port, store, host=scenario.servername
@@ -61,7 +62,7 @@ def test_sslpoke_agrees_with_java(
             storepass="changeit",
             check_hostname=False,
             timeout=5,
-            reference=False,
+            reference=reference,
         )
         https = sslpoke.probe(
             scenario.servername,
@@ -69,7 +70,7 @@ def test_sslpoke_agrees_with_java(
             truststore=store,
             storepass="changeit",
             timeout=5,
-            reference=False,
+            reference=reference,
         )
     java_plain = java_says["sslpoke"].startswith("OK")
     java_https = java_says["https"].startswith("OK")

@@ -8,6 +8,7 @@ manager. Readiness is a TCP connect that succeeds; nothing waits a fixed time.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -334,5 +335,44 @@ maxsize 10485760
     try:
         wait_for_ports(proc, list(ports.values()), log)
         yield ports
+    finally:
+        _stop(proc)
+
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+
+@contextmanager
+def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
+    """A throwaway cluster with ssl = on, run as the postgres user (initdb refuses root)."""
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not bins:
+        pytest.skip("PostgreSQL is not installed (Debian package postgresql; ./bootstrap installs it as root)")
+    bindir = bins[-1].parent
+    if os.geteuid() != 0:
+        pytest.skip("starting PostgreSQL here needs root, to run it as the postgres user")
+    port = free_port()
+    data = folder / "data"
+    tls = folder / "tls"
+    tls.mkdir()
+    shutil.copy(cert, tls / "server.crt")
+    shutil.copy(key, tls / "server.key")
+    for path in (folder, tls, tls / "server.crt", tls / "server.key"):
+        shutil.chown(path, "postgres", "postgres")
+    (tls / "server.key").chmod(0o600)
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True, timeout=120)
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{folder}'\n"
+            f"ssl = on\nssl_cert_file = '{tls}/server.crt'\nssl_key_file = '{tls}/server.key'\n"
+        )
+    log = folder / "postgres.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*as_postgres, str(bindir / "postgres"), "-D", str(data)], stdout=out, stderr=out)
+    try:
+        wait_for_ports(proc, [port], log, timeout=60)
+        yield {"postgres": port}
     finally:
         _stop(proc)

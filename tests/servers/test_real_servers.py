@@ -214,3 +214,14 @@ def test_ldap_without_tls_refuses_starttls(
     assert report.exit_code == 3
     assert report.errors[0].code in (Code.STARTTLS_REFUSED, Code.STARTTLS_UNSUPPORTED)
     assert "resultCode" in report.errors[0].message
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def test_postgres_ssl_request(pki: dict[str, Path]) -> None:
+    with rs.server_dir("postgres") as folder, rs.postgres(folder, pki["cert"], pki["key"]) as ports:
+        report = probe(f"postgres://localhost:{ports['postgres']}", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == "postgres"
+    assert len(report.chain) == 2

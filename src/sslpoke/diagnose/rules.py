@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from sslpoke.diagnose.catalog import info
 from sslpoke.net.errors import NetError
 from sslpoke.pki.certs import Cert
 from sslpoke.pki.checks import Finding
@@ -22,6 +21,7 @@ from sslpoke.problems import Code, Problem, Severity
 from sslpoke.stores.model import StoreType, TrustStore
 
 if TYPE_CHECKING:
+    from sslpoke.diagnose.catalog import CodeInfo
     from sslpoke.diagnose.interception import Match
     from sslpoke.net.starttls.base import Greeting, MailAuth
 
@@ -80,6 +80,13 @@ def _quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
+
+
+def info(code: Code) -> CodeInfo:
+    """The catalog entry (imported on first use: a trusted probe never needs it)."""
+    from sslpoke.diagnose.catalog import info as lookup
+
+    return lookup(code)
 
 
 def _slug(name: str) -> str:

@@ -1,0 +1,76 @@
+"""Everything an admin pastes as a destination."""
+
+from __future__ import annotations
+
+import pytest
+
+from sslpoke.errors import UsageError
+from sslpoke.target import Protocol, parse_target
+
+
+@pytest.mark.parametrize(
+    ("spec", "port", "host", "expected_port", "starttls", "application"),
+    [
+        ("jira.example.com", None, "jira.example.com", 443, None, None),
+        ("jira.example.com", "8443", "jira.example.com", 8443, None, None),
+        ("JIRA.Example.COM.:8443", None, "jira.example.com", 8443, None, None),
+        ("[2001:db8::1]:8443", None, "2001:db8::1", 8443, None, None),
+        ("2001:db8::1", None, "2001:db8::1", 443, None, None),
+        ("[2001:DB8:0::1]", "636", "2001:db8::1", 636, None, Protocol.LDAP),
+        ("https://jira.example.com/secure/Dashboard.jspa", None, "jira.example.com", 443, None, None),
+        ("ldaps://dc1.example.com", None, "dc1.example.com", 636, None, Protocol.LDAP),
+        ("imaps://mail.example.com", None, "mail.example.com", 993, None, Protocol.IMAP),
+        ("pop3s://mail.example.com", None, "mail.example.com", 995, None, Protocol.POP3),
+        ("smtps://mail.example.com", None, "mail.example.com", 465, None, Protocol.SMTP),
+        ("smtp://mail.example.com", None, "mail.example.com", 25, Protocol.SMTP, Protocol.SMTP),
+        ("submission://mail.example.com", None, "mail.example.com", 587, Protocol.SMTP, Protocol.SMTP),
+        ("ldap://[::1]:1389", None, "::1", 1389, Protocol.LDAP, Protocol.LDAP),
+        ("mail.example.com", "143", "mail.example.com", 143, Protocol.IMAP, Protocol.IMAP),
+        ("db.example.com", "5432", "db.example.com", 5432, Protocol.POSTGRES, Protocol.POSTGRES),
+        ("bücher.example", None, "xn--bcher-kva.example", 443, None, None),
+    ],
+)
+def test_forms(spec: str, port: str | None, host: str, expected_port: int, starttls: Protocol | None, application: Protocol | None) -> None:
+    target = parse_target(spec, port)
+    assert (target.host, target.port, target.starttls, target.application) == (host, expected_port, starttls, application)
+
+
+def test_servername_and_ip() -> None:
+    assert parse_target("10.0.0.5", 443).servername is None
+    assert parse_target("10.0.0.5", 443).check_name == "10.0.0.5"
+    named = parse_target("10.0.0.5", 443, servername="jira.example.com")
+    assert named.servername == "jira.example.com" and named.check_name == "jira.example.com"
+    assert str(parse_target("::1", 443)) == "[::1]:443"
+
+
+def test_starttls_choices() -> None:
+    assert parse_target("mail", 25, no_starttls=True).starttls is None
+    assert parse_target("mail", 2525, starttls="SMTP").starttls is Protocol.SMTP
+    assert parse_target("smtp://mail", no_starttls=True).starttls is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "port", "message"),
+    [
+        ("", None, "missing host"),
+        ("example.com", "0", "invalid port"),
+        ("example.com", "65536", "invalid port"),
+        ("example.com:http", None, "invalid port"),
+        ("example.com:443", "8443", "two different ports"),
+        ("exa_mple..com", None, "invalid host"),
+        ("-bad.example", None, "invalid host"),
+        ("gopher://example.com", None, "unknown URL scheme"),
+        ("[::1", None, "missing ']'"),
+        ("https://example.com:99999", None, "invalid port"),
+    ],
+)
+def test_bad_targets(spec: str, port: str | None, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_target(spec, port)
+
+
+def test_bad_starttls() -> None:
+    with pytest.raises(UsageError, match="unknown STARTTLS"):
+        parse_target("mail", 25, starttls="gopher")
+    with pytest.raises(UsageError, match="contradict"):
+        parse_target("mail", 25, starttls="smtp", no_starttls=True)
