@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sslpoke.diagnose.rules import Facts, FixContext, alias_for, diagnose
+from sslpoke.diagnose.rules import Facts, FixContext, diagnose
 from sslpoke.net.errors import NetError
 from sslpoke.pki.certs import Cert, CertificateParseError
 from sslpoke.pki.checks import Context, KeyExchange
@@ -22,6 +22,7 @@ from sslpoke.pki.validate import Validation, validate
 from sslpoke.problems import Code, Problem, Severity
 from sslpoke.report.model import CertInfo, PathStep, Report, Role, TlsInfo, TruststoreInfo
 from sslpoke.stores import TrustStore, load_truststore
+from sslpoke.stores.model import alias_for
 from sslpoke.target import Target
 from sslpoke.truststore_choice import ChosenStore, StoreRequest, choose
 

@@ -64,6 +64,23 @@ def _store_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _connection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--servername", metavar="NAME", help="SNI and the name the certificate must match"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="limit for each network step (default 10)",
+    )
+    p.add_argument(
+        "--starttls", metavar="PROTO", help="smtp, imap, pop3, ldap, ftp, xmpp, postgres or mysql"
+    )
+    p.add_argument("--no-starttls", action="store_true", help="TLS at once even on a STARTTLS port")
+
+
 def _common_output(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--profile",
@@ -90,25 +107,12 @@ def _probe_options(p: argparse.ArgumentParser) -> None:
         "host", help="host, host:port, [ipv6]:port or URL (https://, ldaps://, smtp://, ...)"
     )
     p.add_argument("port", nargs="?", help="port (default 443, or the URL scheme's)")
-    p.add_argument(
-        "--servername", metavar="NAME", help="SNI and the name the certificate must match"
-    )
+    _connection_options(p)
     p.add_argument(
         "--no-hostname-check",
         action="store_true",
         help="skip the name check (what old SSLPoke does)",
     )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="limit for each network step (default 10)",
-    )
-    p.add_argument(
-        "--starttls", metavar="PROTO", help="smtp, imap, pop3, ldap, ftp, xmpp, postgres or mysql"
-    )
-    p.add_argument("--no-starttls", action="store_true", help="TLS at once even on a STARTTLS port")
     p.add_argument("--source-address", metavar="IP", help="local address to connect from")
     p.add_argument(
         "--save-chain", metavar="DIR", help="write the certificates sent as DIR/<n>-<name>.pem"
@@ -171,10 +175,7 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true", help="list the truststore's entries")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
-    p.add_argument("--servername", metavar="NAME")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
-    p.add_argument("--starttls", metavar="PROTO")
-    p.add_argument("--no-starttls", action="store_true")
+    _connection_options(p)
     _store_options(p)
 
 
@@ -238,28 +239,24 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def _store_request(args: argparse.Namespace) -> Any:
+    from sslpoke.errors import UsageError
     from sslpoke.truststore_choice import StoreRequest
 
-    chosen = [bool(args.truststore), args.system, args.mozilla]
+    chosen = [bool(args.truststore), args.system, args.mozilla, bool(args.java)]
     if sum(chosen) > 1:
-        from sslpoke.errors import UsageError
-
-        raise UsageError("give only one of --truststore, --system and --mozilla")
-    java_home = None
+        raise UsageError("give only one of --truststore, --system, --mozilla and --java")
+    java_args = [f"-D{p}" for p in args.java_props]
     if args.java:
         from sslpoke.java.discovery import resolve_java
 
-        return resolve_java(
-            args.java, java_args=[f"-D{p}" for p in args.java_props], password=_password(args)
-        )
+        return resolve_java(args.java, java_args=java_args, password=_password(args))
     return StoreRequest(
         path=args.truststore,
         password=_password(args),
         storetype=args.storetype,
         system=args.system,
         mozilla=args.mozilla,
-        java_args=[f"-D{p}" for p in args.java_props],
-        java_home=java_home,
+        java_args=java_args,
     )
 
 
@@ -300,10 +297,6 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     from sslpoke.api import probe
 
     source = (args.source_address, 0) if args.source_address else None
-    if args.timeout <= 0:
-        from sslpoke.errors import UsageError
-
-        raise UsageError("--timeout must be a positive number of seconds")
     request = _store_request(args)
     report = probe(
         args.host,
@@ -424,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from sslpoke.errors import SslpokeError
 
+    if getattr(args, "timeout", 1) <= 0:
+        sys.stderr.write("sslpoke: error: --timeout must be a positive number of seconds\n")
+        return 2
     try:
         return HANDLERS[args.command](args)
     except SslpokeError as exc:

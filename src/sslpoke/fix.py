@@ -23,7 +23,7 @@ from sslpoke.report import console
 from sslpoke.report.model import Report, Role
 from sslpoke.report.text import Line
 from sslpoke.stores import TrustEntry, TrustStore
-from sslpoke.stores.model import StoreType
+from sslpoke.stores.model import StoreType, alias_for
 from sslpoke.truststore_choice import StoreRequest, choose
 
 UNTRUSTED = {
@@ -293,7 +293,7 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
     aliases = []
     data = editable
     for cert in fresh:
-        alias = edit.unique_alias(data, args.alias or _alias(cert))
+        alias = edit.unique_alias(data, args.alias or alias_for(cert))
         aliases.append(alias)
         data = data._replace(aliases=data.aliases | {alias})
         lines.append([("  alias    ", "dim"), (alias, "cmd")])
@@ -320,12 +320,6 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
     if report is not None:
         return _reprobe(args, request, report)
     return 0
-
-
-def _alias(cert: Cert) -> str:
-    from sslpoke.diagnose.rules import alias_for
-
-    return alias_for(cert)
 
 
 def _write_into_directory(

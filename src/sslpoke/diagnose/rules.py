@@ -8,7 +8,6 @@ server forgot its intermediate) and *what to type* to fix it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,7 +17,7 @@ from sslpoke.pki.checks import Finding
 from sslpoke.pki.signature import Sig, check_signature
 from sslpoke.pki.validate import Validation
 from sslpoke.problems import Code, Problem, Severity
-from sslpoke.stores.model import StoreType, TrustStore
+from sslpoke.stores.model import StoreType, TrustStore, alias_for, slug
 
 if TYPE_CHECKING:
     from sslpoke.diagnose.catalog import CodeInfo
@@ -36,7 +35,6 @@ class FixContext(NamedTuple):
     keytool: str = "keytool"
     probe_args: str = ""  # e.g. "example.com 443", to build 'sslpoke trust ...' lines
     store_args: str = ""  # e.g. "--truststore /path", as given
-    java: bool = True  # is the store a Java one (keytool applies)?
 
 
 class Facts(NamedTuple):
@@ -51,12 +49,6 @@ class Facts(NamedTuple):
     auth_after_tls: MailAuth | None = None
     reference: Callable[[], TrustStore | None] = lambda: None  # Mozilla's roots, loaded on demand
     extra: tuple[Problem, ...] = ()  # problems found before validation
-
-
-def alias_for(cert: Cert) -> str:
-    """A keystore alias from the subject: lower case (as Java requires), safe in a shell."""
-    base = re.sub(r"[^a-z0-9]+", "-", cert.display_name.lower()).strip("-") or "sslpoke"
-    return base[:48]
 
 
 def _label(chain: Sequence[Cert], cert: Cert) -> str:
@@ -89,10 +81,6 @@ def info(code: Code) -> CodeInfo:
     return lookup(code)
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "sslpoke"
-
-
 def _import_commands(
     facts: Facts, cert: Cert | None, *, how: str, name: str | None = None
 ) -> tuple[str, ...]:
@@ -100,8 +88,11 @@ def _import_commands(
     in the server's chain, ``mozilla`` - sslpoke takes Mozilla's copy, ``fetch`` - from the AIA
     URL, ``file`` - the user supplies it) and with the store's own tool."""
     fx = facts.fix
-    alias = alias_for(cert) if cert is not None else _slug(name or "root")
-    file = f"{alias}.pem"
+    alias = alias_for(cert) if cert is not None else slug(name or "root")
+    index = _sent_index(facts.chain, cert) if cert is not None else None
+    file = (
+        f"{index}-{alias}.pem" if index is not None else f"{alias}.pem"
+    )  # as --save-chain names it
     out: list[str] = []
     store_args = f" {fx.store_args}" if fx.store_args else ""
     if fx.probe_args and how in ("sent", "mozilla"):

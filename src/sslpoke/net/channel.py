@@ -8,7 +8,6 @@ a clear error, never a hang.
 from __future__ import annotations
 
 import socket
-import ssl
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -41,39 +40,6 @@ class PlainChannel:
             raise TimeoutError
         self.sock.settimeout(left)
         return self.sock.recv(65536)
-
-
-class TlsChannel:
-    """Application data over an established SSLObject pumped through a socket."""
-
-    def __init__(
-        self,
-        sock: socket.socket,
-        sslobj: ssl.SSLObject,
-        incoming: ssl.MemoryBIO,
-        outgoing: ssl.MemoryBIO,
-    ) -> None:
-        self.sock, self.sslobj, self.incoming, self.outgoing = sock, sslobj, incoming, outgoing
-
-    def send(self, data: bytes) -> None:
-        self.sslobj.write(data)
-        self.sock.sendall(self.outgoing.read())
-
-    def recv(self, deadline: float) -> bytes:
-        while True:
-            try:
-                return self.sslobj.read(65536)
-            except ssl.SSLWantReadError:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError from None
-                self.sock.settimeout(left)
-                data = self.sock.recv(65536)
-                if not data:
-                    return b""
-                self.incoming.write(data)
-            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-                return b""
 
 
 class Conversation:

@@ -23,7 +23,6 @@ import time
 import warnings
 from typing import Any, NamedTuple
 
-from sslpoke.net.channel import TlsChannel
 from sslpoke.net.errors import NetError, printable
 from sslpoke.problems import Code
 
@@ -107,8 +106,10 @@ class _Pump:
             raise TimeoutError
         return left
 
-    def fill(self, wait: float | None = None) -> bool:
+    def fill(self, wait: float | None = None, deadline: float | None = None) -> bool:
         """Read what the server sent; False on end of stream."""
+        if deadline is not None:
+            self.deadline = deadline
         timeout = self._left() if wait is None else min(wait, self._left())
         self.sock.settimeout(timeout)
         data = self.sock.recv(_READ_CHUNK)
@@ -124,6 +125,27 @@ class _Pump:
             )
         self.incoming.write(data)
         return True
+
+
+class TlsChannel:
+    """Application data inside the TLS connection, for the mail dialogue after the handshake."""
+
+    def __init__(self, pump: _Pump) -> None:
+        self.pump = pump
+
+    def send(self, data: bytes) -> None:
+        self.pump.sslobj.write(data)
+        self.pump.flush()
+
+    def recv(self, deadline: float) -> bytes:
+        while True:
+            try:
+                return self.pump.sslobj.read(65536)
+            except ssl.SSLWantReadError:
+                if not self.pump.fill(deadline=deadline):
+                    return b""
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return b""
 
 
 def handshake(
@@ -184,7 +206,7 @@ def handshake(
         client_cert_requested=bool(requested),
         servername=servername,
     )
-    return facts, TlsChannel(sock, sslobj, incoming, outgoing)
+    return facts, TlsChannel(pump)
 
 
 def _check_client_certificate_accepted(pump: _Pump, sslobj: ssl.SSLObject) -> None:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sslpoke.errors import StoreError, WriteError
 from sslpoke.pki.certs import Cert, pem_blocks
 from sslpoke.stores.load import detect_type, read_file
-from sslpoke.stores.model import DEFAULT_PASSWORD, StoreType
+from sslpoke.stores.model import DEFAULT_PASSWORD, StoreType, alias_for
 
 
 class Editable(NamedTuple):
@@ -102,8 +102,6 @@ def open_for_edit(path: str | Path, password: str | None) -> Editable:
             f"{path}: wrong keystore password: sslpoke will not write a store it cannot seal again (give --storepass)"
         ) from last
     certs = [Cert(der) for der in pem_blocks(data)]
-    from sslpoke.diagnose.rules import alias_for
-
     return Editable(
         path,
         StoreType.PEM,
@@ -166,8 +164,6 @@ def without_alias(store: Editable, alias: str) -> bytes:
 def _pem_without(data: bytes, alias: str) -> bytes:
     """Drop the PEM block(s) whose derived alias or SHA-256 fingerprint is ``alias``, and
     the comment line sslpoke wrote above it; every other byte stays."""
-    from sslpoke.diagnose.rules import alias_for
-
     wanted = alias.lower().replace(":", "")
     out = bytearray()
     pos = 0

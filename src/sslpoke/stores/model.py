@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
@@ -13,6 +14,16 @@ from sslpoke.pki.certs import Cert
 MAX_STORE_BYTES = 64 * 1024 * 1024
 #: Java's default truststore password.
 DEFAULT_PASSWORD = "changeit"
+
+
+def slug(name: str) -> str:
+    """Lower case (as Java requires of JKS aliases), safe in a shell and a file name."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "sslpoke"
+
+
+def alias_for(cert: Cert) -> str:
+    """A keystore alias (and file name) from the certificate's subject."""
+    return slug(cert.display_name)
 
 
 class StoreType(StrEnum):
