@@ -99,6 +99,8 @@ def test_connection_failed_other_errors(store: Path) -> None:
     def link_local(host: str, port: int, **_: object) -> list[tuple[object, ...]]:
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1", port, 0, 0))]
 
-    report = sslpoke.probe("unroutable.example", 443, truststore=store, timeout=2, resolver=link_local)
+    report = sslpoke.probe(
+        "unroutable.example", 443, truststore=store, timeout=2, resolver=link_local
+    )
     assert only_error(report) is Code.CONNECTION_FAILED
     assert "[fe80::1]:443" in report.errors[0].message

@@ -117,7 +117,12 @@ def test_save_chain_writes_pem_files(lab: Lab, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("cn-only", Code.MISSING_SAN), ("expired-root-trusted", Code.EXPIRED), ("expired-pinned-leaf", Code.EXPIRED), ("root-name-constraints", Code.NAME_CONSTRAINTS)],
+    [
+        ("cn-only", Code.MISSING_SAN),
+        ("expired-root-trusted", Code.EXPIRED),
+        ("expired-pinned-leaf", Code.EXPIRED),
+        ("root-name-constraints", Code.NAME_CONSTRAINTS),
+    ],
 )
 def test_java_accepts_what_webpki_refuses(lab: Lab, name: str, code: Code, tmp_path: Path) -> None:
     _, java = run(lab, name, tmp_path)
@@ -131,9 +136,13 @@ def test_truststore_property_naming_a_missing_file(lab: Lab, tmp_path: Path) -> 
     from sslpoke.truststore_choice import StoreRequest
 
     scenario = lab.scenarios()["trusted"]()
-    request = StoreRequest(java_args=[f"-Djavax.net.ssl.trustStore={tmp_path / 'typo.jks'}"], env={})
+    request = StoreRequest(
+        java_args=[f"-Djavax.net.ssl.trustStore={tmp_path / 'typo.jks'}"], env={}
+    )
     with serving(scenario) as server:
-        report = sslpoke.probe("localhost", server.port, truststore=request, timeout=5, reference=False)
+        report = sslpoke.probe(
+            "localhost", server.port, truststore=request, timeout=5, reference=False
+        )
     warning = next(p for p in report.problems if p.code is Code.TRUSTSTORE_FALLBACK)
     assert "typo.jks" in warning.message and "silently" in warning.message
     assert report.truststore is not None and report.truststore.location.endswith("cacerts")
@@ -151,7 +160,9 @@ def test_several_javas_warning(lab: Lab, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(discovery, "find_javas", lambda *a, **k: [*real, other])
     scenario = lab.scenarios()["trusted"]()
     with serving(scenario) as server:
-        report = sslpoke.probe("localhost", server.port, truststore=StoreRequest(env={}), timeout=5, reference=False)
+        report = sslpoke.probe(
+            "localhost", server.port, truststore=StoreRequest(env={}), timeout=5, reference=False
+        )
     warning = next(p for p in report.problems if p.code is Code.SEVERAL_JAVAS)
     assert str(tmp_path / "other-jdk") in warning.message and "--java" in warning.fix
 
@@ -168,11 +179,26 @@ def test_colour_only_on_a_terminal(lab: Lab, tmp_path: Path) -> None:
         outputs = {}
         for no_color in ("", "1"):
             leader, follower = pty.openpty()
-            env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {"TERM": "xterm-256color"}
+            env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {
+                "TERM": "xterm-256color"
+            }
             if no_color:
                 env["NO_COLOR"] = no_color
-            proc = subprocess.run([sys.executable, "-m", "sslpoke", "localhost", str(server.port), "--truststore", str(store)],
-                                  stdout=follower, stderr=follower, env=env, timeout=60)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "sslpoke",
+                    "localhost",
+                    str(server.port),
+                    "--truststore",
+                    str(store),
+                ],
+                stdout=follower,
+                stderr=follower,
+                env=env,
+                timeout=60,
+            )
             os.close(follower)
             chunks = []
             while True:

@@ -50,7 +50,9 @@ def test_sslpoke_agrees_with_java(
 ) -> None:
     scenario = lab.scenarios()[name]()
     store = write_p12(scenario.trust, tmp_path / "trust.p12")
-    reference: Path | bool = write_pem(scenario.reference, tmp_path / "reference.pem") if scenario.reference else False
+    reference: Path | bool = (
+        write_pem(scenario.reference, tmp_path / "reference.pem") if scenario.reference else False
+    )
     with serving(scenario) as server:
         java_says = run_java_probe(
             java, probe_classes, server.port, store, host=scenario.servername

@@ -347,7 +347,9 @@ def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
     """A throwaway cluster with ssl = on, run as the postgres user (initdb refuses root)."""
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     if not bins:
-        pytest.skip("PostgreSQL is not installed (Debian package postgresql; ./bootstrap installs it as root)")
+        pytest.skip(
+            "PostgreSQL is not installed (Debian package postgresql; ./bootstrap installs it as root)"
+        )
     bindir = bins[-1].parent
     if os.geteuid() != 0:
         pytest.skip("starting PostgreSQL here needs root, to run it as the postgres user")
@@ -361,8 +363,22 @@ def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
         shutil.chown(path, "postgres", "postgres")
     (tls / "server.key").chmod(0o600)
     as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     with (data / "postgresql.conf").open("a") as conf:
         conf.write(
             f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{folder}'\n"
@@ -370,7 +386,9 @@ def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
         )
     log = folder / "postgres.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([*as_postgres, str(bindir / "postgres"), "-D", str(data)], stdout=out, stderr=out)
+        proc = subprocess.Popen(
+            [*as_postgres, str(bindir / "postgres"), "-D", str(data)], stdout=out, stderr=out
+        )
     try:
         wait_for_ports(proc, [port], log, timeout=60)
         yield {"postgres": port}

@@ -13,7 +13,9 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_code_table_is_current() -> None:
-    assert markdown_table() in README, "regenerate the README's code table from sslpoke.diagnose.catalog.markdown_table()"
+    assert markdown_table() in README, (
+        "regenerate the README's code table from sslpoke.diagnose.catalog.markdown_table()"
+    )
     for code in Code:
         assert f"`{code.value}`" in README
 

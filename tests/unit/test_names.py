@@ -42,19 +42,28 @@ def test_cn_fallback_and_ip_rules() -> None:
     webpki = check_webpki(cn_only, "legacy.example.com")
     assert not webpki.ok and webpki.missing_san
     both = issue("ignored.example.com", sans=["www.example.com", "192.0.2.7"]).c
-    assert not check_java(both, "ignored.example.com").ok  # a DNS SAN exists: the CN is not looked at
+    assert not check_java(
+        both, "ignored.example.com"
+    ).ok  # a DNS SAN exists: the CN is not looked at
     assert check_java(both, "192.0.2.7").ok and check_webpki(both, "192.0.2.7").ok
     assert not check_java(both, "192.0.2.8").ok
     assert "matching IP address 192.0.2.8" in check_java(both, "192.0.2.8").detail
 
 
 def test_public_suffix_list() -> None:
-    for domain, expected in (("com", True), ("co.uk", True), ("example.com", False), ("s3.amazonaws.com", True)):
+    for domain, expected in (
+        ("com", True),
+        ("co.uk", True),
+        ("example.com", False),
+        ("s3.amazonaws.com", True),
+    ):
         assert publicsuffix.is_public_suffix(domain) is expected
     assert not publicsuffix.is_public_suffix("s3.amazonaws.com", include_private=False)
 
 
-def _subtrees(permitted: list[x509.GeneralName] | None = None, excluded: list[x509.GeneralName] | None = None) -> tuple[nc.Subtrees | None, nc.Subtrees | None]:
+def _subtrees(
+    permitted: list[x509.GeneralName] | None = None, excluded: list[x509.GeneralName] | None = None
+) -> tuple[nc.Subtrees | None, nc.Subtrees | None]:
     return nc.parse(x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=excluded))
 
 
@@ -73,7 +82,9 @@ def _subtrees(permitted: list[x509.GeneralName] | None = None, excluded: list[x5
         (["example.com"], ["192.0.2.0/24"], None, True),  # other name types are unconstrained
     ],
 )
-def test_name_constraints(sans: list[str], permitted: list[str] | None, excluded: list[str] | None, allowed: bool) -> None:
+def test_name_constraints(
+    sans: list[str], permitted: list[str] | None, excluded: list[str] | None, allowed: bool
+) -> None:
     import ipaddress
 
     def names(values: list[str] | None) -> list[x509.GeneralName] | None:

@@ -17,22 +17,48 @@ from sslpoke.target import Protocol, parse_target
         ("[2001:db8::1]:8443", None, "2001:db8::1", 8443, None, None),
         ("2001:db8::1", None, "2001:db8::1", 443, None, None),
         ("[2001:DB8:0::1]", "636", "2001:db8::1", 636, None, Protocol.LDAP),
-        ("https://jira.example.com/secure/Dashboard.jspa", None, "jira.example.com", 443, None, None),
+        (
+            "https://jira.example.com/secure/Dashboard.jspa",
+            None,
+            "jira.example.com",
+            443,
+            None,
+            None,
+        ),
         ("ldaps://dc1.example.com", None, "dc1.example.com", 636, None, Protocol.LDAP),
         ("imaps://mail.example.com", None, "mail.example.com", 993, None, Protocol.IMAP),
         ("pop3s://mail.example.com", None, "mail.example.com", 995, None, Protocol.POP3),
         ("smtps://mail.example.com", None, "mail.example.com", 465, None, Protocol.SMTP),
         ("smtp://mail.example.com", None, "mail.example.com", 25, Protocol.SMTP, Protocol.SMTP),
-        ("submission://mail.example.com", None, "mail.example.com", 587, Protocol.SMTP, Protocol.SMTP),
+        (
+            "submission://mail.example.com",
+            None,
+            "mail.example.com",
+            587,
+            Protocol.SMTP,
+            Protocol.SMTP,
+        ),
         ("ldap://[::1]:1389", None, "::1", 1389, Protocol.LDAP, Protocol.LDAP),
         ("mail.example.com", "143", "mail.example.com", 143, Protocol.IMAP, Protocol.IMAP),
         ("db.example.com", "5432", "db.example.com", 5432, Protocol.POSTGRES, Protocol.POSTGRES),
         ("bücher.example", None, "xn--bcher-kva.example", 443, None, None),
     ],
 )
-def test_forms(spec: str, port: str | None, host: str, expected_port: int, starttls: Protocol | None, application: Protocol | None) -> None:
+def test_forms(
+    spec: str,
+    port: str | None,
+    host: str,
+    expected_port: int,
+    starttls: Protocol | None,
+    application: Protocol | None,
+) -> None:
     target = parse_target(spec, port)
-    assert (target.host, target.port, target.starttls, target.application) == (host, expected_port, starttls, application)
+    assert (target.host, target.port, target.starttls, target.application) == (
+        host,
+        expected_port,
+        starttls,
+        application,
+    )
 
 
 def test_servername_and_ip() -> None:

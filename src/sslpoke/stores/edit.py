@@ -27,6 +27,9 @@ class Editable(NamedTuple):
     aliases: frozenset[str]
     fingerprints: frozenset[bytes]
 
+    def __repr__(self) -> str:  # never show the password
+        return f"Editable(path={str(self.path)!r}, type={self.type.value}, entries={len(self.fingerprints)})"
+
 
 def open_for_edit(path: str | Path, password: str | None) -> Editable:
     """Read a store to change it. Keystores need their real password to be rewritten."""
