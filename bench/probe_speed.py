@@ -7,6 +7,11 @@ noise hits every contender alike; medians are printed with ratios.
 
 Targets (issue 2): sslpoke at most 2.5x the Python floor, at least 2x faster than the JVM.
 
+One more contender puts the first target in proportion: the floor script plus
+``import cryptography.x509`` and the OpenSSL backend that ECDSA verification
+pulls in, doing no work with them. No tool that validates with pyca/cryptography
+in Python can start faster than that line.
+
     .venv/bin/python bench/probe_speed.py [--runs 15]
 """
 
@@ -41,6 +46,9 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as ra
         print("connected", tls.version())
 """
 
+# The same handshake, after the imports any cryptography-based validator pays for.
+IMPORT_FLOOR = "import cryptography.x509, cryptography.hazmat.backends.openssl.backend\n" + FLOOR
+
 
 # As installed packages are: compiled once, bytecode cached (this machine sets PYTHONDONTWRITEBYTECODE).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -65,10 +73,13 @@ def main() -> None:
     parser.add_argument("--show-all", action="store_true", help="print every run's time")
     parser.add_argument("--no-jvm", action="store_true", help="leave the JVM out")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sslpoke-bench-") as folder:
+        measure(args, Path(folder))
 
+
+def measure(args: argparse.Namespace, work: Path) -> None:
     lab = Lab()
     scenario = lab.scenarios()["trusted"]()
-    work = Path(tempfile.mkdtemp(prefix="sslpoke-bench-"))
     # The truststore both sides read: a JKS made by keytool (Debian's own cacerts is JKS),
     # and a PKCS#12 one as keytool writes it (its password-based encryption costs both sides time).
     root_pem = work / "root.pem"
@@ -107,6 +118,8 @@ def main() -> None:
     store = stores.get("jks", stores["pkcs12"])
     floor = work / "floor.py"
     floor.write_text(FLOOR)
+    import_floor = work / "import_floor.py"
+    import_floor.write_text(IMPORT_FLOOR)
     python = sys.executable
     sslpoke = str(Path(python).parent / "sslpoke")
     subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "src")], check=True, env=ENV)
@@ -115,6 +128,7 @@ def main() -> None:
         port = str(server.port)
         contenders: dict[str, list[str]] = {
             "python ssl floor": [python, str(floor), port],
+            "floor + crypto import": [python, str(import_floor), port],
             "sslpoke": [
                 sslpoke,
                 "localhost",
@@ -186,17 +200,19 @@ def main() -> None:
     floor_s = medians["python ssl floor"]
     print(f"truststore: {store.name} (keytool), server: sslpoke lab on 127.0.0.1, TLS 1.3")
     print(
-        f"{'contender':<20} {'median ms':>10} {'min ms':>8} {'x floor':>8}   ({args.runs} runs each, interleaved)"
+        f"{'contender':<22} {'median ms':>10} {'min ms':>8} {'x floor':>8}   ({args.runs} runs each, interleaved)"
     )
     for name, median in medians.items():
         print(
-            f"{name:<20} {median * 1000:>10.1f} {min(times[name]) * 1000:>8.1f} {median / floor_s:>8.2f}"
+            f"{name:<22} {median * 1000:>10.1f} {min(times[name]) * 1000:>8.1f} {median / floor_s:>8.2f}"
         )
     if args.show_all:
         for name, values in times.items():
             print(f"  {name}: " + " ".join(f"{v * 1000:.0f}" for v in values))
     ratio_floor = medians["sslpoke"] / floor_s
     print(f"\nsslpoke / python floor = {ratio_floor:.2f}  (target <= 2.5)")
+    own = medians["sslpoke"] - medians["floor + crypto import"]
+    print(f"sslpoke - (floor + crypto import) = {own * 1000:.1f} ms  (sslpoke's own share)")
     if "JVM SSLPoke-like" in medians:
         print(
             f"JVM / sslpoke         = {medians['JVM SSLPoke-like'] / medians['sslpoke']:.2f}  (target >= 2.0)"

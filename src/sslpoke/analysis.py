@@ -274,6 +274,7 @@ def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
         keytool=chosen.keytool,
         probe_args=probe_args,
         store_args=store_args,
+        bundle=chosen.bundle,
     )
 
 

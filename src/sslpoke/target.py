@@ -138,10 +138,13 @@ def normalize_host(text: str) -> str:
     except ValueError:
         pass
     name = text.rstrip(".").lower()
-    try:
-        ascii_name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise UsageError(f"invalid host name {text!r}") from None
+    if name.isascii():
+        ascii_name = name  # already an A-label (or invalid: the label check below says so)
+    else:
+        try:
+            ascii_name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise UsageError(f"invalid host name {text!r}") from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise UsageError(f"invalid host name {text!r}")

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sslpoke.problems import Code, Problem, Severity
-from sslpoke.stores import TrustStore, load_mozilla, load_system, load_truststore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sslpoke.stores import TrustStore
+
+# The store readers (and cryptography under them) are imported by choose(), not here:
+# the CLI builds a StoreRequest before the probe starts its connection, and the
+# connection should not wait for those imports.
 
 
 class StoreRequest(NamedTuple):
@@ -40,6 +47,7 @@ class ChosenStore(NamedTuple):
     java_home: Path | None = None
     real_path: str | None = None  # where the named file really is, when it is a symlink
     from_java_defaults: bool = False  # chosen by a JVM's own rules rather than named by the user
+    bundle: str | None = None  # "system" or "mozilla": a bundle sslpoke reads but never edits
 
     @property
     def keytool(self) -> str:
@@ -55,6 +63,8 @@ class ChosenStore(NamedTuple):
 
 def choose(request: StoreRequest) -> ChosenStore:
     """Open the truststore the request designates. Raises StoreError on bad input."""
+    from sslpoke.stores import load_mozilla, load_system, load_truststore
+
     if request.path is not None:
         store = load_truststore(
             request.path,
@@ -64,9 +74,9 @@ def choose(request: StoreRequest) -> ChosenStore:
         )
         return ChosenStore(store, real_path=_symlink(Path(request.path)))
     if request.system:
-        return ChosenStore(load_system())
+        return ChosenStore(load_system(), bundle="system")
     if request.mozilla:
-        return ChosenStore(load_mozilla())
+        return ChosenStore(load_mozilla(), bundle="mozilla")
 
     from sslpoke.java import options as java_options
     from sslpoke.java.truststore import default_store, java_home_of, java_on_path
@@ -90,7 +100,7 @@ def choose(request: StoreRequest) -> ChosenStore:
             return ChosenStore(store, real_path=_symlink(Path(settings.truststore)))
         store = load_system()
         note = "no java found on PATH, so the operating system's CA bundle is used"
-        return ChosenStore(_with_note(store, note))
+        return ChosenStore(_with_note(store, note), bundle="system")
 
     choice = default_store(java_home, settings)
     problems: list[Problem] = []

@@ -87,7 +87,9 @@ def pop3(conn: socket.socket) -> None:
 
 def ftp(conn: socket.socket) -> None:
     conn.sendall(b"220 FTP ready\r\n")
-    recv_line(conn)
+    assert recv_line(conn).startswith(b"FEAT")
+    conn.sendall(b"211-Features:\r\n AUTH TLS\r\n PBSZ\r\n PROT\r\n211 End\r\n")
+    assert recv_line(conn).startswith(b"AUTH TLS")
     conn.sendall(b"234 AUTH TLS OK.\r\n")
 
 
@@ -246,9 +248,35 @@ HOSTILE = [
     ),
     (
         "ftp",
-        script([(b"", b"220 ftp\r\n"), (b"AUTH", b"502 Command not implemented\r\n")]),
+        script(
+            [
+                (b"", b"220 ftp\r\n"),
+                (b"FEAT", b"502 no FEAT\r\n"),
+                (b"AUTH", b"502 Command not implemented\r\n"),
+            ]
+        ),
         Code.STARTTLS_UNSUPPORTED,
         "502",
+    ),
+    (
+        "ftp",
+        script(
+            [(b"", b"220 ftp\r\n"), (b"FEAT", b"211-Features:\r\n SIZE\r\n MDTM\r\n211 End\r\n")]
+        ),
+        Code.STARTTLS_UNSUPPORTED,
+        "SIZE, MDTM; no AUTH TLS",
+    ),
+    (
+        "ftp",
+        script(
+            [
+                (b"", b"220 ftp\r\n"),
+                (b"FEAT", b"211-Features:\r\n AUTH TLS\r\n211 End\r\n"),
+                (b"AUTH", b"431 TLS resources unavailable\r\n"),
+            ]
+        ),
+        Code.STARTTLS_REFUSED,
+        "431",
     ),
     ("ldap", script([(b"", b"SILENCE")]), Code.TIMEOUT, "did not answer"),
 ]

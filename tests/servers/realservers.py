@@ -95,6 +95,18 @@ def tls_files(
     return cert, key
 
 
+@contextmanager
+def running(
+    proc: subprocess.Popen[bytes], ports: list[int], log: Path, timeout: float = 20.0
+) -> Iterator[None]:
+    """Wait until ``proc`` listens on ``ports``; stop it however the ``with`` block ends."""
+    try:
+        wait_for_ports(proc, ports, log, timeout)
+        yield
+    finally:
+        _stop(proc)
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -140,11 +152,8 @@ http {{ access_log off;
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        wait_for_ports(proc, list(ports.values()), log)
+    with running(proc, list(ports.values()), log):
         yield ports
-    finally:
-        _stop(proc)
 
 
 # --- dovecot ----------------------------------------------------------------------
@@ -217,11 +226,8 @@ service auth {{
     proc = subprocess.Popen(
         [binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    try:
-        wait_for_ports(proc, list(ports.values()), log)
+    with running(proc, list(ports.values()), log):
         yield {**ports, "auth_socket": auth_socket}
-    finally:
-        _stop(proc)
 
 
 # --- postfix ----------------------------------------------------------------------
@@ -332,11 +338,8 @@ maxsize 10485760
         proc = subprocess.Popen(
             [binary, "-d", "0", "-f", str(conf), "-h", urls], stdout=out, stderr=out
         )
-    try:
-        wait_for_ports(proc, list(ports.values()), log)
+    with running(proc, list(ports.values()), log):
         yield ports
-    finally:
-        _stop(proc)
 
 
 # --- PostgreSQL ------------------------------------------------------------------
@@ -394,3 +397,130 @@ def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
         yield {"postgres": port}
     finally:
         _stop(proc)
+
+
+# --- vsftpd ----------------------------------------------------------------------
+
+
+@contextmanager
+def vsftpd(
+    folder: Path, cert: Path | None, key: Path | None, *, implicit: bool = False
+) -> Iterator[int]:
+    """FTP with AUTH TLS (or, ``implicit``, FTPS from the first byte); no certificate: no TLS."""
+    binary = need("vsftpd", "vsftpd")
+    port = free_port()
+    empty = folder / "empty"
+    empty.mkdir(parents=True, exist_ok=True)
+    tls = (
+        f"ssl_enable=YES\nrsa_cert_file={cert}\nrsa_private_key_file={key}\n"
+        f"implicit_ssl={'YES' if implicit else 'NO'}\nforce_local_logins_ssl=YES\n"
+        if cert is not None
+        else "ssl_enable=NO\n"
+    )
+    conf = folder / "vsftpd.conf"
+    conf.write_text(
+        f"""listen=YES
+listen_address=127.0.0.1
+listen_port={port}
+background=NO
+anonymous_enable=NO
+local_enable=YES
+pam_service_name=vsftpd
+secure_chroot_dir={empty}
+seccomp_sandbox=NO
+xferlog_enable=NO
+vsftpd_log_file={folder}/vsftpd.log
+{tls}"""
+    )
+    log = folder / "vsftpd.out"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([binary, str(conf)], stdout=out, stderr=out)
+    with running(proc, [port], log):
+        yield port
+
+
+# --- prosody ---------------------------------------------------------------------
+
+
+@contextmanager
+def prosody(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
+    """XMPP client ports: STARTTLS (5222-style) and direct TLS (5223-style, XEP-0368)."""
+    binary = need("prosody", "prosody")
+    ports = {"xmpp": free_port(), "xmpps": free_port()}
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    conf = folder / "prosody.cfg.lua"
+    conf.write_text(
+        f"""pidfile = "{folder}/prosody.pid"
+data_path = "{folder}/data"
+daemonize = false
+run_as_root = true
+log = {{ info = "{folder}/prosody.log" }}
+interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {ports["xmpp"]} }}
+c2s_direct_tls_ports = {{ {ports["xmpps"]} }}
+s2s_ports = {{ }}
+http_ports = {{ }}
+https_ports = {{ }}
+modules_enabled = {{ "tls"; "saslauth"; "disco" }}
+modules_disabled = {{ "s2s"; "posix" }}
+c2s_require_encryption = true
+authentication = "internal_plain"
+ssl = {{ certificate = "{cert}"; key = "{key}" }}
+VirtualHost "localhost"
+"""
+    )
+    log = folder / "prosody.log"
+    proc = subprocess.Popen(
+        [binary, "-F", "--config", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    with running(proc, list(ports.values()), log):
+        yield ports
+
+
+# --- MariaDB ---------------------------------------------------------------------
+
+
+@contextmanager
+def mariadb(folder: Path, cert: Path | None, key: Path | None) -> Iterator[int]:
+    """A throwaway MariaDB (the MySQL protocol); with no certificate it offers no TLS."""
+    binary = need("mariadbd", "mariadb-server")
+    install = need("mariadb-install-db", "mariadb-server")
+    if os.geteuid() != 0:
+        pytest.skip("starting MariaDB here needs root (it runs with --user=root)")
+    port = free_port()
+    data = folder / "data"
+    subprocess.run(
+        [
+            install,
+            "--no-defaults",
+            f"--datadir={data}",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    tls = [f"--ssl-cert={cert}", f"--ssl-key={key}"] if cert is not None else ["--skip-ssl"]
+    log = folder / "mariadb.log"
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--socket={folder}/mysqld.sock",
+            f"--pid-file={folder}/mysqld.pid",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            "--user=root",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=16M",
+            f"--log-error={log}",
+            *tls,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with running(proc, [port], log, timeout=60):
+        yield port

@@ -2,8 +2,10 @@
 
 nginx (HTTPS, with and without its intermediate), postfix (SMTP STARTTLS, submission,
 SMTPS, with SASL from dovecot), dovecot (IMAP, IMAPS, POP3, POP3S; plaintext login
-allowed or not) and slapd (LDAP StartTLS, LDAPS). A test skips only when its
-server is not installed, and says which package to install.
+allowed or not), slapd (LDAP StartTLS, LDAPS), PostgreSQL (SSLRequest), vsftpd
+(FTP AUTH TLS, implicit FTPS, no TLS), prosody (XMPP STARTTLS and direct TLS) and
+MariaDB (the MySQL protocol's SSL request, with and without TLS). A test skips
+only when its server is not installed, and says which package to install.
 """
 
 from __future__ import annotations
@@ -225,3 +227,66 @@ def test_postgres_ssl_request(pki: dict[str, Path]) -> None:
     assert report.ok, codes(report)
     assert report.tls is not None and report.tls.starttls == "postgres"
     assert len(report.chain) == 2
+
+
+# --- FTP -------------------------------------------------------------------------------
+
+
+def test_vsftpd_auth_tls(pki: dict[str, Path]) -> None:
+    with rs.server_dir("vsftpd") as folder, rs.vsftpd(folder, pki["cert"], pki["key"]) as port:
+        report = probe(f"ftp://localhost:{port}", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == "ftp"
+    assert report.tls.greeting and "vsFTPd" in report.tls.greeting
+    assert len(report.chain) == 2
+
+
+def test_vsftpd_implicit_ftps(pki: dict[str, Path]) -> None:
+    with (
+        rs.server_dir("vsftpd-implicit") as folder,
+        rs.vsftpd(folder, pki["cert"], pki["key"], implicit=True) as port,
+    ):
+        report = probe(f"ftps://localhost:{port}", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls is None
+
+
+def test_vsftpd_without_tls(pki: dict[str, Path]) -> None:
+    with rs.server_dir("vsftpd-plain") as folder, rs.vsftpd(folder, None, None) as port:
+        report = probe(f"ftp://localhost:{port}", pki["store"])
+    assert report.exit_code == 3
+    assert report.errors[0].code is Code.STARTTLS_UNSUPPORTED
+    assert "no AUTH TLS" in report.errors[0].message  # vsftpd's own FEAT list is quoted
+
+
+# --- XMPP ------------------------------------------------------------------------------
+
+
+def test_prosody_starttls_and_direct_tls(pki: dict[str, Path]) -> None:
+    with rs.server_dir("prosody") as folder, rs.prosody(folder, pki["cert"], pki["key"]) as ports:
+        starttls = probe(f"xmpp://localhost:{ports['xmpp']}", pki["store"])
+        direct = probe(f"xmpps://localhost:{ports['xmpps']}", pki["store"])
+    assert starttls.ok, codes(starttls)
+    assert starttls.tls is not None and starttls.tls.starttls == "xmpp"
+    assert direct.ok, codes(direct)
+    assert direct.tls is not None and direct.tls.starttls is None
+    assert starttls.chain[0].sha256 == direct.chain[0].sha256
+
+
+# --- MySQL protocol (MariaDB) ---------------------------------------------------------------
+
+
+def test_mariadb_ssl_request(pki: dict[str, Path]) -> None:
+    with rs.server_dir("mariadb") as folder, rs.mariadb(folder, pki["cert"], pki["key"]) as port:
+        report = probe(f"mysql://localhost:{port}", pki["store"])
+    assert report.ok, codes(report)
+    assert report.tls is not None and report.tls.starttls == "mysql"
+    assert report.tls.greeting and report.tls.greeting.startswith("MariaDB 10.")
+
+
+def test_mariadb_without_tls(pki: dict[str, Path]) -> None:
+    with rs.server_dir("mariadb-plain") as folder, rs.mariadb(folder, None, None) as port:
+        report = probe(f"mysql://localhost:{port}", pki["store"])
+    assert report.exit_code == 3
+    assert report.errors[0].code is Code.STARTTLS_UNSUPPORTED
+    assert "does not offer SSL" in report.errors[0].message

@@ -35,6 +35,7 @@ class FixContext(NamedTuple):
     keytool: str = "keytool"
     probe_args: str = ""  # e.g. "example.com 443", to build 'sslpoke trust ...' lines
     store_args: str = ""  # e.g. "--truststore /path", as given
+    bundle: str | None = None  # "system" or "mozilla": managed by the OS or certifi, not edited
 
 
 class Facts(NamedTuple):
@@ -94,6 +95,14 @@ def _import_commands(
         f"{index}-{alias}.pem" if index is not None else f"{alias}.pem"
     )  # as --save-chain names it
     out: list[str] = []
+    if fx.bundle == "mozilla":
+        return ()  # certifi's copy is a reference, replaced on every upgrade: never a place to import
+    if fx.bundle == "system":
+        # update-ca-certificates regenerates the bundle: a line appended to it would be lost
+        return (
+            f"cp {file} /usr/local/share/ca-certificates/{alias}.crt && update-ca-certificates"
+            + (f"   # check: SHA-256 {cert.fingerprint}" if cert is not None else ""),
+        )
     store_args = f" {fx.store_args}" if fx.store_args else ""
     if fx.probe_args and how in ("sent", "mozilla"):
         out.append(f"sslpoke trust {fx.probe_args}{store_args}")
@@ -114,6 +123,14 @@ def _import_commands(
     elif fx.store_type is StoreType.DIRECTORY:
         out.append(f"cp {file} {store}/ && openssl rehash {store}")
     return tuple(out)
+
+
+def _into(facts: Facts) -> str:
+    if facts.fix.bundle == "mozilla":
+        return "into the truststore your client uses (Mozilla's bundle, checked here, is only a reference)"
+    if facts.fix.bundle == "system":
+        return "into the OS's trusted certificates (the bundle itself is regenerated from them)"
+    return "into that truststore"
 
 
 def _save_hint(facts: Facts, cert: Cert) -> str:
@@ -301,7 +318,7 @@ def _untrusted(
             Severity.ERROR,
             f"The server's certificate {top.display_name!r} is self-signed (SHA-256 {top.fingerprint}) "
             f"and not in the {where}.",
-            "If you trust this server, import its certificate into that truststore"
+            f"If you trust this server, import its certificate {_into(facts)}"
             + _save_hint(facts, top)
             + "; better, give the server a certificate from your CA.",
             top_index,
@@ -313,7 +330,7 @@ def _untrusted(
             Severity.ERROR,
             f"The chain ends at the root {top.display_name!r} (SHA-256 {top.fingerprint}), which the "
             f"server sent but the {where} does not trust.",
-            "If this is your organisation's CA, import this root into that truststore"
+            f"If this is your organisation's CA, import this root {_into(facts)}"
             + _save_hint(facts, top)
             + ". Check the fingerprint with the CA's owner first.",
             top_index,

@@ -17,13 +17,19 @@ Resolver = Callable[..., list[tuple[Any, ...]]]
 
 def _resolve(host: str, port: int, timeout: float, resolver: Resolver) -> list[tuple[Any, ...]]:
     """getaddrinfo has no timeout of its own; run it aside and stop waiting at the deadline."""
-    if resolver is socket.getaddrinfo and is_ip_literal(host):
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    query: str | bytes = host
+    if resolver is socket.getaddrinfo:
+        if is_ip_literal(host):
+            return socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+            )
+        # Target hosts are already A-labels; as bytes they skip the idna codec's import.
+        query = host.encode("ascii") if host.isascii() else host
     result: list[Any] = []
 
     def lookup() -> None:
         try:
-            result.append(resolver(host, port, type=socket.SOCK_STREAM))
+            result.append(resolver(query, port, type=socket.SOCK_STREAM))
         except Exception as exc:  # delivered to the caller below
             result.append(exc)
 

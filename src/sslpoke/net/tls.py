@@ -167,7 +167,9 @@ def handshake(
 
     ctx._msg_callback = on_message  # type: ignore[attr-defined]
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    sslobj = ctx.wrap_bio(incoming, outgoing, server_hostname=servername)
+    # An A-label as bytes: the ssl module would otherwise import the idna codec for it.
+    sni = servername.encode("ascii") if servername and servername.isascii() else servername
+    sslobj = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
     pump = _Pump(sock, sslobj, incoming, outgoing, deadline)
     try:
         while True:

@@ -166,14 +166,17 @@ def _dates(cert: Cert, i: int, at: datetime, ctx: Context) -> list[Finding]:
         return [_err(Code.NOT_YET_VALID, i, f"is not valid before {_fmt(cert.not_before)}")]
     if at > cert.not_after:
         days = (at - cert.not_after).days
-        ago = f"{days} days ago" if days else "less than a day ago"
+        ago = f"{_days(days)} ago" if days else "less than a day ago"
         return [_err(Code.EXPIRED, i, f"expired on {_fmt(cert.not_after)} ({ago})")]
     left = cert.not_after - at
     if left < timedelta(days=ctx.expiring_days):
-        return [
-            _warn(Code.EXPIRING_SOON, i, f"expires on {_fmt(cert.not_after)}, in {left.days} days")
-        ]
+        when = f"in {_days(left.days)}" if left.days else "within a day"
+        return [_warn(Code.EXPIRING_SOON, i, f"expires on {_fmt(cert.not_after)}, {when}")]
     return []
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def _key(cert: Cert, i: int, p: Profile, is_anchor: bool) -> list[Finding]:

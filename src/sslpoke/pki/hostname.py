@@ -124,11 +124,15 @@ def _java_label_match(label: str, pattern: str) -> bool:
 def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool]) -> bool:
     name = name.lower().rstrip(".")
     template = template.lower().rstrip(".")
-    try:
-        name = name.encode("idna").decode("ascii")
-        template_ascii = template.replace("*", "z").encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
+    template_ascii = template.replace("*", "z")
+    if not (
+        name.isascii() and template_ascii.isascii()
+    ):  # the codec costs an import: U-labels only
+        try:
+            name = name.encode("idna").decode("ascii")
+            template_ascii = template_ascii.encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
     if _java_illegal_wildcard(template, public_anchor):
         return False
     if not is_valid_dns_name(template_ascii):

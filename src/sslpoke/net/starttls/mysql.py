@@ -41,4 +41,11 @@ def before_tls(conv: Conversation, servername: str | None) -> Greeting:
     body = struct.pack("<IIB", flags, MAX_PACKET, 33) + b"\x00" * 23
     conv.send(len(body).to_bytes(3, "little") + bytes([seq + 1]) + body)
     conv.transcript.append("C: SSL request")
-    return Greeting(f"MySQL {version}")
+    return Greeting(_product(version))
+
+
+def _product(version: str) -> str:
+    """MariaDB prefixes its version with "5.5.5-" so that old MySQL clients accept it."""
+    if version.startswith("5.5.5-") and "MariaDB" in version:
+        return f"MariaDB {version.removeprefix('5.5.5-')}"
+    return f"MySQL {version}"
