@@ -249,17 +249,7 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
             raise UsageError(
                 "give HOST [PORT] to trust a server, or --cert FILE, --list or --remove ALIAS"
             )
-        from sslpoke.api import probe
-
-        report = probe(
-            args.host,
-            args.port,
-            truststore=store,
-            servername=args.servername,
-            timeout=args.timeout,
-            starttls=args.starttls,
-            no_starttls=args.no_starttls,
-        )
+        report = _probe(args, store)
         try:
             plan = plan_import(
                 report, store, fetch_missing=args.fetch_missing, timeout=args.timeout
@@ -346,18 +336,23 @@ def _write_into_directory(
     return out
 
 
-def _reprobe(args: Namespace, request: StoreRequest, before: Report) -> int:
+def _probe(args: Namespace, store: StoreRequest | TrustStore) -> Report:
+    """The server as the command line names it, checked against ``store``."""
     from sslpoke.api import probe
 
-    after = probe(
+    return probe(
         args.host,
         args.port,
-        truststore=request,
+        truststore=store,
         servername=args.servername,
         timeout=args.timeout,
         starttls=args.starttls,
         no_starttls=args.no_starttls,
     )
+
+
+def _reprobe(args: Namespace, request: StoreRequest, before: Report) -> int:
+    after = _probe(args, request)
     if after.ok:
         console.write(
             [
