@@ -158,3 +158,26 @@ def test_app_dir_setenv(tmp_path: Path, lab: Lab) -> None:
     assert (
         config.store is not None and config.store.fallback
     )  # that file does not exist here: Java falls back
+
+
+def test_report_says_whether_the_java_matters(tmp_path: Path, lab: Lab) -> None:
+    """Two JDKs sharing one cacerts (Debian's symlinks) need no warning; different stores do."""
+    from sslpoke.java.report import _shared_store_summary
+    from sslpoke.report.text import plain
+
+    jvm = tmp_path / "jvm"
+    jvm.mkdir()
+    shared = tmp_path / "shared-cacerts"
+    for name in ("jdk-a", "jdk-b"):
+        cacerts = make_home(jvm, name, lab) / "lib" / "security" / "cacerts"
+        shared.write_bytes(cacerts.read_bytes())
+        cacerts.unlink()
+        cacerts.symlink_to(shared)
+    roots = ((jvm, ("*/bin/java",), "fake jvm"),)
+    javas = find_javas({"PATH": ""}, roots=roots, alternatives=False)
+    text = plain(_shared_store_summary(javas))
+    assert "use the same truststore" in text and str(shared) in text
+    make_home(jvm, "jdk-c", lab)
+    javas = find_javas({"PATH": ""}, roots=roots, alternatives=False)
+    text = plain(_shared_store_summary(javas))
+    assert "3 Java installations use 2 different truststores" in text

@@ -104,20 +104,33 @@ def render_java_report(
         )
         lines += _settings_lines(app.settings)
         lines.append(_store_line(app.store))
-    homes = {j.home for j in javas}
-    if len(homes) > 1:
-        lines.append([])
-        lines.append(
-            [
-                (
-                    f"{len(homes)} Java installations use different truststores: test with the one the application runs, ",
-                    "warn",
-                ),
-                ("sslpoke HOST PORT --java PATH|PID", "cmd"),
-            ]
-        )
+    lines += _shared_store_summary(javas)
     console.write(lines)
     return 0
+
+
+def _shared_store_summary(javas: Sequence[JavaInstall]) -> list[Line]:
+    """Whether it matters which Java the application runs: only if their truststores differ."""
+    if len(javas) < 2:
+        return []
+    stores = {j.store.real_path or j.store.path for j in javas}
+    if len(stores) == 1:
+        (store,) = stores
+        return [
+            [],
+            [(f"All {len(javas)} Java installations use the same truststore, {store}.", "dim")],
+        ]
+    return [
+        [],
+        [
+            (
+                f"{len(javas)} Java installations use {len(stores)} different truststores: "
+                "test with the one the application runs, ",
+                "warn",
+            ),
+            ("sslpoke HOST PORT --java PATH|PID", "cmd"),
+        ],
+    ]
 
 
 def _store_dict(store: StoreSummary | None) -> dict[str, Any] | None:
