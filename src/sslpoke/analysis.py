@@ -318,7 +318,14 @@ def _path_steps(
     for i, cert in enumerate(best.path):
         sent = next((j for j, c in enumerate(chain) if c == cert), None)
         is_anchor = best.anchor is not None and i == n - 1
-        role = Role.ANCHOR if is_anchor else Role.LEAF if i == 0 else Role.INTERMEDIATE
+        if is_anchor:
+            role = Role.ANCHOR
+        elif i == 0:
+            role = Role.LEAF
+        elif i == n - 1 and cert.self_issued:
+            role = Role.ROOT
+        else:
+            role = Role.INTERMEDIATE
         broken = i < len(best.links) and best.links[i] is not Sig.OK
         note = ""
         if is_anchor:

@@ -21,7 +21,7 @@ from sslpoke.pki.certs import Cert, pem_blocks
 from sslpoke.problems import Code
 from sslpoke.report import console
 from sslpoke.report.model import Report, Role
-from sslpoke.report.text import Line
+from sslpoke.report.text import Line, plural
 from sslpoke.stores import TrustEntry, TrustStore
 from sslpoke.stores.model import StoreType, alias_for
 from sslpoke.truststore_choice import StoreRequest, choose
@@ -277,7 +277,11 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
         )
         return 0
     lines: list[Line] = [
-        [("Import into ", "bold"), (where, "bold"), (f"  ({len(store.entries)} entries)", "dim")],
+        [
+            ("Import into ", "bold"),
+            (where, "bold"),
+            (f"  ({plural(len(store.entries), 'entry', 'entries')})", "dim"),
+        ],
         [("  ", None), (plan.why, None)],
     ]
     aliases = []
@@ -370,7 +374,7 @@ def _reprobe(args: Namespace, request: StoreRequest, before: Report) -> int:
 
 
 def _list(store: TrustStore, where: str) -> int:
-    lines: list[Line] = [[(f"{where}: {len(store.entries)} entries", "bold")]]
+    lines: list[Line] = [[(f"{where}: {plural(len(store.entries), 'entry', 'entries')}", "bold")]]
     for entry in sorted(store.entries, key=lambda e: (e.alias or "", e.cert.display_name)):
         c = entry.cert
         lines.append(

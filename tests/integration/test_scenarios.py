@@ -251,3 +251,9 @@ def test_expiring_soon_says_when(lab: Lab, tmp_path: Path) -> None:
     if match.group(2):
         days = int(match.group(2))
         assert 0 < days < 30 and match.group(1).endswith("day" if days == 1 else "days")
+
+
+def test_a_sent_root_the_store_lacks_is_called_root(lab: Lab, tmp_path: Path) -> None:
+    _, report = run(lab, "root-sent-untrusted", tmp_path)
+    assert [s.role.value for s in report.path] == ["leaf", "intermediate", "root"]
+    assert report.path[-1].broken

@@ -15,6 +15,7 @@ class Role(StrEnum):
     LEAF = "leaf"
     INTERMEDIATE = "intermediate"
     ANCHOR = "anchor"  # the truststore certificate the path ends at
+    ROOT = "root"  # a self-signed CA certificate the path ends at that the truststore lacks
     MISSING = "missing"  # an issuer nobody supplied
 
 

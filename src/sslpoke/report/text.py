@@ -21,7 +21,7 @@ def _date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
+def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
@@ -53,8 +53,8 @@ def _headline(report: Report) -> list[Line]:
     counts = ", ".join(
         x
         for x in (
-            _plural(errors, "error") if errors else "",
-            _plural(warnings, "warning") if warnings else "",
+            plural(errors, "error") if errors else "",
+            plural(warnings, "warning") if warnings else "",
         )
         if x
     )
@@ -107,7 +107,7 @@ def _context(report: Report) -> list[Line]:
             [
                 ("  truststore ", "dim"),
                 (
-                    f"{store.type.upper()} {where} · {_plural(store.entries, 'entry', 'entries')}",
+                    f"{store.type.upper()} {where} · {plural(store.entries, 'entry', 'entries')}",
                     None,
                 ),
             ]
