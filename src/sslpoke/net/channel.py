@@ -50,6 +50,7 @@ class Conversation:
         self.timeout = timeout
         self.what = what  # e.g. "SMTP", used in error messages
         self.buffer = b""
+        self.heard = False  # has the server sent anything yet?
         self.transcript: list[str] = []
 
     def send_line(self, line: str) -> None:
@@ -69,9 +70,15 @@ class Conversation:
         try:
             data = self.channel.recv(deadline)
         except TimeoutError:
+            hint = ""
+            if not self.heard and isinstance(self.channel, PlainChannel):
+                hint = (
+                    "; it sent nothing at all, as a port that expects TLS at once does: "
+                    "try --no-starttls, or the TLS URL scheme (e.g. imaps://)"
+                )
             raise NetError(
                 Code.TIMEOUT,
-                f"{self.what}: the server did not answer within {self.timeout:g} s",
+                f"{self.what}: the server did not answer within {self.timeout:g} s{hint}",
                 said=printable(self.buffer) or None,
             ) from None
         except OSError as exc:
@@ -84,6 +91,7 @@ class Conversation:
                 f"{self.what}: the server closed the connection",
                 said=printable(self.buffer) or None,
             )
+        self.heard = True
         self.buffer += data
 
     def read_exact(self, n: int) -> bytes:

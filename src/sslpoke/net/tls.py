@@ -264,7 +264,8 @@ def _closed(pump: _Pump, sslobj: ssl.SSLObject, after_starttls: bool) -> NetErro
 
 
 def _not_tls(pump: _Pump, after_starttls: bool) -> NetError:
-    said = printable(pump.first_bytes)
+    # The first line is the server's own; what follows is its complaint about our TLS hello.
+    said = printable(pump.first_bytes.split(b"\n", 1)[0])
     if after_starttls:
         return NetError(
             Code.PROTOCOL_MISMATCH,
@@ -279,7 +280,9 @@ def _not_tls(pump: _Pump, after_starttls: bool) -> NetError:
             "the server sent a plain-text greeting instead of TLS: this port expects STARTTLS or no TLS at all",
             said=said,
         )
-    return NetError(Code.NOT_TLS, "the server did not answer with TLS", said=said)
+    return NetError(
+        Code.NOT_TLS, "the server did not answer with TLS", said=printable(pump.first_bytes)
+    )
 
 
 def _classify(
