@@ -46,8 +46,12 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as ra
         print("connected", tls.version())
 """
 
-# The same handshake, after the imports any cryptography-based validator pays for.
-IMPORT_FLOOR = "import cryptography.x509, cryptography.hazmat.backends.openssl.backend\n" + FLOOR
+# The same handshake, after the imports any cryptography-based validator pays for
+# (with the garbage collector off during them, as sslpoke's console script does).
+IMPORT_FLOOR = (
+    "import gc\ngc.disable()\n"
+    "import cryptography.x509, cryptography.hazmat.backends.openssl.backend\n" + FLOOR
+)
 
 
 # As installed packages are: compiled once, bytecode cached (this machine sets PYTHONDONTWRITEBYTECODE).

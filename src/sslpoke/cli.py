@@ -459,9 +459,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The console script. Once the report is out, skip the interpreter's teardown
-    (freeing every module costs about 10 ms, an eighth of a probe): all files are
-    closed by then, and standard streams are flushed here."""
+    """The console script, tuned for a process that lives well under a second.
+
+    The cyclic garbage collector is off: importing cryptography creates enough
+    objects to trigger several full collections, about 6 ms of a 75 ms probe, and
+    reference counting alone frees what a single command allocates. (The library's
+    callers keep their collector: only this entry point turns it off.) Once the
+    report is out, the interpreter's teardown is skipped too (freeing every module
+    costs about 10 ms): all files are closed by then, and standard streams are
+    flushed here."""
+    import gc
+
+    gc.disable()
     code = main()
     try:
         sys.stdout.flush()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sslpoke.diagnose.catalog import info
 from sslpoke.problems import Problem, Severity
 from sslpoke.report.model import PathStep, Report, Role
 
@@ -42,9 +41,12 @@ def render(report: Report, *, verbose: bool = False) -> list[Line]:
         for problem in report.problems:
             lines += _problem(problem)
     primary = next((p for p in report.problems if p.is_error), None)
-    if primary is not None and info(primary.code).java:
-        lines.append([])
-        lines.append([("Java reports this as: ", "dim"), (info(primary.code).java, "dim")])
+    if primary is not None:
+        from sslpoke.diagnose.catalog import info  # only a failure needs the code table
+
+        if java := info(primary.code).java:
+            lines.append([])
+            lines.append([("Java reports this as: ", "dim"), (java, "dim")])
     return lines
 
 
