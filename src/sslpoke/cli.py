@@ -230,7 +230,7 @@ COMMAND_PARSERS = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``only``, other commands get no options (their parsers cost start-up time)."""
+    """The parser; with ``only``, the other commands are left out (each parser costs start-up time)."""
     parser = _Parser(
         prog="sslpoke",
         description="Tells you exactly why a TLS connection is not trusted (by Java or anyone else), and how to fix it.",
@@ -241,9 +241,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sslpoke {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     for name, (text, add_options) in COMMAND_PARSERS.items():
-        command = sub.add_parser(name, help=text)
         if only is None or only == name:
-            add_options(command)
+            add_options(sub.add_parser(name, help=text))
     return parser
 
 
