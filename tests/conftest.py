@@ -78,6 +78,66 @@ def probe_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@contextmanager
+def waiting_jvm(
+    java: str, classes: Path, store: Path, password: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A JVM that runs the probe against a server that never answers: a live process whose
+    command line carries the trustStore settings, as an application's would. Killed afterwards."""
+    from tests.rawservers import raw_server, silent
+
+    with raw_server(silent) as port:
+        jvm = subprocess.Popen(
+            [
+                java,
+                f"-Djavax.net.ssl.trustStore={store}",
+                f"-Djavax.net.ssl.trustStorePassword={password}",
+                "-cp",
+                str(classes),
+                "SSLPokeProbe",
+                "localhost",
+                str(port),
+                "--connect",
+                "127.0.0.1",
+                "--timeout",
+                "60000",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield jvm
+        finally:
+            jvm.kill()
+            jvm.wait()
+
+
+def passwordless_pkcs12(keytool: str, source: Path, target: Path, *extra: str) -> None:
+    """Copy ``source`` into a PKCS#12 store with neither encryption nor MAC, as JDK 18+ ships cacerts."""
+    subprocess.run(
+        [
+            keytool,
+            "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
+            "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
+            "-importkeystore",
+            "-srckeystore",
+            str(source),
+            "-srcstorepass",
+            "changeit",
+            "-destkeystore",
+            str(target),
+            "-deststoretype",
+            "pkcs12",
+            "-deststorepass",
+            "changeit",
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def run_java_probe(
     java: str,
     classes: Path,

@@ -12,8 +12,7 @@ import pytest
 
 from sslpoke.java.discovery import find_javas
 from sslpoke.lab.scenarios import Lab
-from tests.conftest import serving, write_p12
-from tests.rawservers import raw_server, silent
+from tests.conftest import serving, waiting_jvm, write_p12
 
 pytestmark = pytest.mark.jvm
 
@@ -89,30 +88,8 @@ def test_java_pid_mirrors_a_running_jvm(
 ) -> None:
     scenario = lab.scenarios()["trusted"]()
     store = write_p12(scenario.trust, tmp_path / "app.p12", password=b"s3cret")
-    with serving(scenario) as server, raw_server(silent) as idle:
-        jvm = subprocess.Popen(
-            [
-                java,
-                f"-Djavax.net.ssl.trustStore={store}",
-                "-Djavax.net.ssl.trustStorePassword=s3cret",
-                "-cp",
-                str(probe_classes),
-                "SSLPokeProbe",
-                "localhost",
-                str(idle),
-                "--connect",
-                "127.0.0.1",
-                "--timeout",
-                "60000",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            done = sslpoke_cli("localhost", str(server.port), "--java", str(jvm.pid), "--confirm")
-        finally:
-            jvm.kill()
-            jvm.wait()
+    with serving(scenario) as server, waiting_jvm(java, probe_classes, store, "s3cret") as jvm:
+        done = sslpoke_cli("localhost", str(server.port), "--java", str(jvm.pid), "--confirm")
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(store) in done.stdout and "Java agrees with sslpoke" in done.stdout
     assert "s3cret" not in done.stdout + done.stderr

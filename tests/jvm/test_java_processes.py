@@ -13,6 +13,7 @@ import pytest
 from sslpoke.java.discovery import find_javas, read_process
 from sslpoke.lab.scenarios import Lab
 from sslpoke.stores import jks
+from tests.conftest import waiting_jvm
 
 pytestmark = pytest.mark.jvm
 
@@ -35,45 +36,19 @@ def test_real_jdks_and_the_command(lab: Lab) -> None:
 
 
 def test_running_jvm_is_found(tmp_path: Path, lab: Lab, java: str, probe_classes: Path) -> None:
-    from tests.rawservers import raw_server, silent
-
     store = tmp_path / "app.jks"
     store.write_bytes(
         jks.serialize(jks.JKS_MAGIC, [jks.cert_record("root", lab.root.der, 0)], "hunter2")
     )
-    with raw_server(silent) as port:
-        jvm = subprocess.Popen(
-            [
-                java,
-                f"-Djavax.net.ssl.trustStore={store}",
-                "-Djavax.net.ssl.trustStorePassword=hunter2",
-                "-cp",
-                str(probe_classes),
-                "SSLPokeProbe",
-                "localhost",
-                str(port),
-                "--connect",
-                "127.0.0.1",
-                "--timeout",
-                "60000",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    with waiting_jvm(java, probe_classes, store, "hunter2") as jvm:
+        done = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "java"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "NO_COLOR": "1"},
         )
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "sslpoke", "java"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env={**os.environ, "NO_COLOR": "1"},
-            )
-            assert f"PID {jvm.pid}" in done.stdout and str(store) in done.stdout
-            assert "hunter2" not in done.stdout
-            process = read_process(jvm.pid)
-            assert (
-                process is not None and process.store.path == store and process.store.entries == 1
-            )
-        finally:
-            jvm.kill()
-            jvm.wait()
+        assert f"PID {jvm.pid}" in done.stdout and str(store) in done.stdout
+        assert "hunter2" not in done.stdout
+        process = read_process(jvm.pid)
+        assert process is not None and process.store.path == store and process.store.entries == 1

@@ -11,6 +11,7 @@ import pytest
 from sslpoke.errors import StoreError
 from sslpoke.lab.scenarios import Lab
 from sslpoke.stores import EntryKind, StoreType, jks, load_truststore
+from tests.conftest import passwordless_pkcs12
 
 pytestmark = pytest.mark.jvm
 
@@ -104,27 +105,7 @@ def test_passwordless_pkcs12_like_jdk18_cacerts(
     source = tmp_path / "src.jks"
     keytool_import(keytool, source, root_pem, "lab-root", "jks")
     target = tmp_path / "cacerts"
-    subprocess.run(
-        [
-            keytool,
-            "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
-            "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
-            "-importkeystore",
-            "-srckeystore",
-            str(source),
-            "-srcstorepass",
-            "changeit",
-            "-destkeystore",
-            str(target),
-            "-deststoretype",
-            "pkcs12",
-            "-deststorepass",
-            "changeit",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    passwordless_pkcs12(keytool, source, target)
     for password in (None, "changeit"):
         loaded = load_truststore(target, password=password)
         assert loaded.type is StoreType.PKCS12 and [e.alias for e in loaded.entries] == ["lab-root"]

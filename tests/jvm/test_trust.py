@@ -25,7 +25,7 @@ from sslpoke.lab.server import TlsServer
 from sslpoke.stores import EntryKind, load_truststore
 from sslpoke.stores import edit as store_edit
 from sslpoke.stores.safe_write import replace_file
-from tests.conftest import run_java_probe
+from tests.conftest import passwordless_pkcs12, run_java_probe
 
 pytestmark = pytest.mark.jvm
 
@@ -158,24 +158,7 @@ def test_passwordless_pkcs12_stays_readable_without_password(
 ) -> None:
     source = app_keystore(keytool, tmp_path / "src.jks", "jks", lab)
     store = tmp_path / "cacerts"
-    run_keytool(
-        keytool,
-        "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
-        "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
-        "-importkeystore",
-        "-srckeystore",
-        str(source),
-        "-srcstorepass",
-        "changeit",
-        "-destkeystore",
-        str(store),
-        "-deststoretype",
-        "pkcs12",
-        "-deststorepass",
-        "changeit",
-        "-srcalias",
-        "other-ca",
-    )
+    passwordless_pkcs12(keytool, source, store, "-srcalias", "other-ca")
     assert (
         sslpoke_cli(
             "trust", "localhost", str(server_with_root.port), "--truststore", str(store), "--yes"
