@@ -78,6 +78,35 @@ def probe_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def probe_command(
+    java: str,
+    classes: Path,
+    port: int,
+    store: Path,
+    *,
+    host: str = "localhost",
+    password: str = "changeit",
+    extra: list[str] | None = None,
+    timeout_ms: int = 5000,
+) -> list[str]:
+    """The bundled probe in a JVM told to trust ``store``, connecting to 127.0.0.1:``port``."""
+    return [
+        java,
+        f"-Djavax.net.ssl.trustStore={store}",
+        f"-Djavax.net.ssl.trustStorePassword={password}",
+        *(extra or []),
+        "-cp",
+        str(classes),
+        "SSLPokeProbe",
+        host,
+        str(port),
+        "--connect",
+        "127.0.0.1",
+        "--timeout",
+        str(timeout_ms),
+    ]
+
+
 @contextmanager
 def waiting_jvm(
     java: str, classes: Path, store: Path, password: str
@@ -88,20 +117,7 @@ def waiting_jvm(
 
     with raw_server(silent) as port:
         jvm = subprocess.Popen(
-            [
-                java,
-                f"-Djavax.net.ssl.trustStore={store}",
-                f"-Djavax.net.ssl.trustStorePassword={password}",
-                "-cp",
-                str(classes),
-                "SSLPokeProbe",
-                "localhost",
-                str(port),
-                "--connect",
-                "127.0.0.1",
-                "--timeout",
-                "60000",
-            ],
+            probe_command(java, classes, port, store, password=password, timeout_ms=60000),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -149,21 +165,7 @@ def run_java_probe(
     extra: list[str] | None = None,
 ) -> dict[str, str]:
     """Run the probe in a JVM with -Djavax.net.ssl.trustStore; return {mode: 'OK ...' | 'FAIL ...'}."""
-    cmd = [
-        java,
-        f"-Djavax.net.ssl.trustStore={store}",
-        f"-Djavax.net.ssl.trustStorePassword={password}",
-        *(extra or []),
-        "-cp",
-        str(classes),
-        "SSLPokeProbe",
-        host,
-        str(port),
-        "--connect",
-        "127.0.0.1",
-        "--timeout",
-        "5000",
-    ]
+    cmd = probe_command(java, classes, port, store, host=host, password=password, extra=extra)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     results: dict[str, str] = {}
     for line in done.stdout.splitlines():
