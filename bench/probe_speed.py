@@ -130,39 +130,27 @@ def measure(args: argparse.Namespace, work: Path) -> None:
 
     with TlsServer(scenario.send) as server:
         port = str(server.port)
+
+        def probe_with(path: Path, *extra: str) -> list[str]:
+            return [
+                sslpoke,
+                "localhost",
+                port,
+                "--truststore",
+                str(path),
+                "--storepass",
+                "changeit",
+                *extra,
+            ]
+
         contenders: dict[str, list[str]] = {
             "python ssl floor": [python, str(floor), port],
             "floor + crypto import": [python, str(import_floor), port],
-            "sslpoke": [
-                sslpoke,
-                "localhost",
-                port,
-                "--truststore",
-                str(store),
-                "--storepass",
-                "changeit",
-            ],
-            "sslpoke --json": [
-                sslpoke,
-                "localhost",
-                port,
-                "--truststore",
-                str(store),
-                "--storepass",
-                "changeit",
-                "--json",
-            ],
+            "sslpoke": probe_with(store),
+            "sslpoke --json": probe_with(store, "--json"),
         }
         if "jks" in stores:
-            contenders["sslpoke (PKCS#12)"] = [
-                sslpoke,
-                "localhost",
-                port,
-                "--truststore",
-                str(stores["pkcs12"]),
-                "--storepass",
-                "changeit",
-            ]
+            contenders["sslpoke (PKCS#12)"] = probe_with(stores["pkcs12"])
         if shutil.which("openssl"):
             contenders["openssl s_client"] = [
                 "openssl",

@@ -128,6 +128,36 @@ def waiting_jvm(
             jvm.wait()
 
 
+def keytool_import(
+    keytool: str,
+    store: Path,
+    cert_pem: Path,
+    alias: str,
+    storetype: str,
+    password: str = "changeit",
+) -> None:
+    subprocess.run(
+        [
+            keytool,
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            alias,
+            "-file",
+            str(cert_pem),
+            "-keystore",
+            str(store),
+            "-storetype",
+            storetype,
+            "-storepass",
+            password,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def passwordless_pkcs12(keytool: str, source: Path, target: Path, *extra: str) -> None:
     """Copy ``source`` into a PKCS#12 store with neither encryption nor MAC, as JDK 18+ ships cacerts."""
     subprocess.run(

@@ -218,8 +218,10 @@ def _key_exchange(cap: Capture) -> KeyExchange:
 
 @lru_cache(maxsize=4)
 def _jdk_cacerts_fingerprints(java_home: Path) -> frozenset[bytes]:
+    from sslpoke.java.truststore import security_dir
+
     try:
-        store = load_truststore(java_home / "lib" / "security" / "cacerts", origin="jdk cacerts")
+        store = load_truststore(security_dir(java_home) / "cacerts", origin="jdk cacerts")
     except Exception:
         return frozenset()
     return frozenset(e.cert.sha256 for e in store.entries)
@@ -234,9 +236,7 @@ def _jdk_root_judge(chosen: ChosenStore) -> Callable[[Cert], bool]:
     return judge
 
 
-def _reference_loader(
-    reference: str | Path | TrustStore | bool | None,
-) -> Callable[[], TrustStore | None]:
+def _reference_loader(reference: Reference) -> Callable[[], TrustStore | None]:
     """Load the up-to-date root bundle only if a diagnosis needs it."""
     cache: list[TrustStore | None] = []
 
@@ -318,14 +318,7 @@ def _path_steps(
     for i, cert in enumerate(best.path):
         sent = next((j for j, c in enumerate(chain) if c == cert), None)
         is_anchor = best.anchor is not None and i == n - 1
-        if is_anchor:
-            role = Role.ANCHOR
-        elif i == 0:
-            role = Role.LEAF
-        elif i == n - 1 and cert.self_issued:
-            role = Role.ROOT
-        else:
-            role = Role.INTERMEDIATE
+        role = Role.ANCHOR if is_anchor else Role.LEAF if i == 0 else Role.INTERMEDIATE
         broken = i < len(best.links) and best.links[i] is not Sig.OK
         note = ""
         if is_anchor:
@@ -344,7 +337,10 @@ def _path_steps(
     if best.anchor is None:
         top = best.path[-1]
         if validation.top_self_signed:
-            steps[-1] = steps[-1]._replace(broken=True, note="self-signed, not in the truststore")
+            role = Role.ROOT if len(steps) > 1 else Role.LEAF  # a self-signed server certificate
+            steps[-1] = steps[-1]._replace(
+                role=role, broken=True, note="self-signed, not in the truststore"
+            )
         else:
             steps[-1] = steps[-1]._replace(broken=True)
             steps.append(

@@ -19,6 +19,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
+    from sslpoke.java.confirm import JavaVerdict
+    from sslpoke.report.model import Report
+    from sslpoke.truststore_choice import StoreRequest
+
 COMMANDS = ("probe", "verify", "trust", "java", "demo")
 
 
@@ -263,7 +267,7 @@ def _password(args: argparse.Namespace) -> str | None:
     return args.storepass if args.storepass is not None else os.environ.get("SSLPOKE_STOREPASS")
 
 
-def _store_request(args: argparse.Namespace) -> Any:
+def _store_request(args: argparse.Namespace) -> StoreRequest:
     from sslpoke.errors import UsageError
     from sslpoke.truststore_choice import StoreRequest
 
@@ -285,20 +289,13 @@ def _store_request(args: argparse.Namespace) -> Any:
     )
 
 
-def _emit(report: Any, args: argparse.Namespace, java: Any = None) -> int:
+def _emit(report: Report, args: argparse.Namespace, java: JavaVerdict | None = None) -> int:
     if args.json:
         from sslpoke.report.json import to_dict
 
         data = to_dict(report)
         if java is not None:
-            data["java_confirmation"] = {
-                "java": str(java.java),
-                "version": java.version,
-                "mode": java.mode,
-                "ok": java.ok,
-                "detail": java.detail,
-                "agrees": java.ok == report.ok,
-            }
+            data["java_confirmation"] = java.as_dict(report.ok)
         import json
 
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from sslpoke.errors import DeclinedError, InputError, UsageError, WriteError
+from sslpoke.errors import DeclinedError, InputError, UsageError
 from sslpoke.pki.certs import Cert, pem_blocks
 from sslpoke.problems import Code
 from sslpoke.report import console
-from sslpoke.report.model import Report, Role
+from sslpoke.report.model import CertInfo, Report, Role
 from sslpoke.report.text import Line, plural
 from sslpoke.stores import TrustEntry, TrustStore
 from sslpoke.stores.model import StoreType, alias_for
@@ -35,13 +35,18 @@ UNTRUSTED = {
 }
 
 
+class AlreadyTrustedError(InputError):
+    """The server is trusted already: nothing to import."""
+
+
 class Plan(NamedTuple):
     certs: tuple[Cert, ...]  # what to import
     why: str  # one line: where each certificate comes from
 
 
-def _cert_of(report: Report, sent_index: int) -> Cert:
-    return Cert(pem_blocks(report.chain[sent_index].pem.encode())[0])
+def _cert(info: CertInfo) -> Cert:
+    """The certificate back from a report, which keeps it as PEM."""
+    return Cert(pem_blocks(info.pem.encode())[0])
 
 
 def _simulate(
@@ -70,7 +75,7 @@ def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeo
     if not report.chain:
         first = report.errors[0].message if report.errors else "no certificate was received"
         raise InputError(f"nothing to import: {first}")
-    chain = [_cert_of(report, i) for i in range(len(report.chain))]
+    chain = [_cert(info) for info in report.chain]
     codes = {p.code for p in report.errors}
     if not codes & UNTRUSTED:
         reasons = "; ".join(p.message for p in report.errors)
@@ -81,7 +86,7 @@ def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeo
     if steps and steps[-1].role is Role.MISSING:
         missing_below = steps[-2].cert
         assert missing_below is not None
-        top = Cert(pem_blocks(missing_below.pem.encode())[0])
+        top = _cert(missing_below)
         root = _mozilla_root_for(top)
         if root is not None:
             candidates, why = (
@@ -89,7 +94,7 @@ def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeo
                 f"Mozilla's copy of the root {root.display_name!r} (certifi), which this truststore lacks",
             )
         elif fetch_missing and top.ca_issuers_urls:
-            candidates, why = _fetch_chain(top, timeout)
+            candidates, why = _fetch_issuer(top, timeout)
         else:
             missing = top.issuer_display_name
             hint = (
@@ -105,7 +110,7 @@ def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeo
     else:
         last = next((s.cert for s in reversed(steps) if s.cert is not None), None)
         assert last is not None
-        top = Cert(pem_blocks(last.pem.encode())[0])
+        top = _cert(last)
         candidates = [top]
         kind = (
             "self-signed server certificate"
@@ -122,10 +127,6 @@ def plan_import(report: Report, store: TrustStore, *, fetch_missing: bool, timeo
     return Plan(tuple(candidates), why)
 
 
-class AlreadyTrustedError(InputError):
-    pass
-
-
 def _mozilla_root_for(top: Cert) -> Cert | None:
     from sslpoke.pki.signature import Sig, check_signature
     from sslpoke.stores import load_mozilla
@@ -140,31 +141,18 @@ def _mozilla_root_for(top: Cert) -> Cert | None:
     return None
 
 
-def _fetch_chain(top: Cert, timeout: float) -> tuple[list[Cert], str]:
-    """Follow AIA URLs upwards (at most 4 steps) to the first self-signed issuer or dead end."""
+def _fetch_issuer(top: Cert, timeout: float) -> tuple[list[Cert], str]:
+    """The certificate that signed ``top``, from its AIA URL. Only that one is imported: the
+    offline check that follows says whether it completes the chain to a trusted root."""
     from sslpoke.net.aia import fetch_issuers
     from sslpoke.pki.signature import Sig, check_signature
 
-    fetched: list[Cert] = []
-    current = top
-    for _ in range(4):
-        if not current.ca_issuers_urls:
-            break
-        url = current.ca_issuers_urls[0]
-        issuers = [Cert(der) for der in fetch_issuers(url, timeout=timeout)]
-        issuer = next((c for c in issuers if check_signature(current, c) is Sig.OK), None)
-        if issuer is None:
-            raise InputError(
-                f"{url} did not return the certificate that signed {current.display_name!r}"
-            )
-        fetched.append(issuer)
-        if issuer.self_issued:
-            break
-        current = issuer
-    return (
-        fetched[:1],
-        f"the issuer {fetched[0].display_name!r}, downloaded from its AIA URL {top.ca_issuers_urls[0]}",
-    )
+    url = top.ca_issuers_urls[0]
+    issuers = [Cert(der) for der in fetch_issuers(url, timeout=timeout)]
+    issuer = next((c for c in issuers if check_signature(top, c) is Sig.OK), None)
+    if issuer is None:
+        raise InputError(f"{url} did not return the certificate that signed {top.display_name!r}")
+    return [issuer], f"the issuer {issuer.display_name!r}, downloaded from its AIA URL {url}"
 
 
 # --- the command ------------------------------------------------------------------------
@@ -195,20 +183,17 @@ def _confirm(question: str, yes: bool) -> None:
 
 
 def _target_store(request: StoreRequest) -> tuple[Path, str | None, TrustStore]:
-    if request.system or request.mozilla:
-        raise UsageError(
-            "sslpoke does not write the OS or Mozilla bundle; on Debian/Ubuntu put the certificate in "
-            "/usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates"
-        )
     chosen = choose(request)
+    if chosen.bundle is not None:  # --system, --mozilla, or the OS bundle for want of a Java
+        raise UsageError(
+            f"sslpoke does not write the {'Mozilla' if chosen.bundle == 'mozilla' else 'OS'} bundle "
+            f"{chosen.store.location}; on Debian/Ubuntu put the certificate in "
+            "/usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates, "
+            "or name the truststore to change with --truststore"
+        )
     if chosen.store.path is None:
         raise UsageError("this truststore has no file to write")
-    password = request.password
-    if password is None and request.java_args:
-        from sslpoke.java import options
-
-        password = options.resolve(request.java_args, {}).password
-    return chosen.store.path, password, chosen.store
+    return chosen.store.path, chosen.password, chosen.store
 
 
 def trust_cli(args: Namespace, request: StoreRequest) -> int:
@@ -319,25 +304,12 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
 def _write_into_directory(
     folder: Path, certs: Sequence[Cert], aliases: Sequence[str]
 ) -> list[Path]:
-    import os
-    import tempfile
+    from sslpoke.stores.safe_write import write_new_file
 
-    out = []
-    for cert, alias in zip(certs, aliases, strict=True):
-        target = folder / f"{alias}.pem"
-        fd, tmp = tempfile.mkstemp(prefix=f".{alias}.", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(cert.pem.encode("ascii"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            Path(tmp).chmod(0o644)
-            Path(tmp).replace(target)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise WriteError(f"{target}: {exc.strerror}") from None
-        out.append(target)
-    return out
+    return [
+        write_new_file(folder / f"{alias}.pem", cert.pem.encode("ascii"))
+        for cert, alias in zip(certs, aliases, strict=True)
+    ]
 
 
 def _probe(args: Namespace, store: StoreRequest | TrustStore) -> Report:

@@ -40,6 +40,16 @@ class StoreRequest(NamedTuple):
         None  # JAVA_TOOL_OPTIONS & co.; None: this process's environment
     )
 
+    def __repr__(self) -> str:  # passwords hide in three fields: never show them
+        from sslpoke.java.options import masked
+
+        return (
+            f"StoreRequest(path={self.path!r}, password={'***' if self.password else None}, "
+            f"storetype={self.storetype!r}, system={self.system}, mozilla={self.mozilla}, "
+            f"java_args={[masked(a) for a in self.java_args]!r}, java_home={self.java_home!r}, "
+            f"env={None if self.env is None else sorted(self.env)!r})"
+        )
+
 
 class ChosenStore(NamedTuple):
     store: TrustStore
@@ -48,17 +58,20 @@ class ChosenStore(NamedTuple):
     real_path: str | None = None  # where the named file really is, when it is a symlink
     from_java_defaults: bool = False  # chosen by a JVM's own rules rather than named by the user
     bundle: str | None = None  # "system" or "mozilla": a bundle sslpoke reads but never edits
+    password: str | None = None  # the one the store was opened with (needed to write it back)
+
+    def __repr__(self) -> str:  # never show the password
+        return (
+            f"ChosenStore(store={self.store.describe()!r}, java_home={self.java_home!r}, "
+            f"bundle={self.bundle!r}, password={'***' if self.password else None})"
+        )
 
     @property
     def keytool(self) -> str:
-        if self.java_home is not None:
-            for candidate in (
-                self.java_home / "bin" / "keytool",
-                self.java_home.parent / "bin" / "keytool",
-            ):
-                if candidate.is_file():
-                    return str(candidate)
-        return "keytool"
+        from sslpoke.java.truststore import jdk_tool
+
+        found = jdk_tool(self.java_home, "keytool") if self.java_home is not None else None
+        return str(found) if found is not None else "keytool"
 
 
 def choose(request: StoreRequest) -> ChosenStore:
@@ -72,7 +85,7 @@ def choose(request: StoreRequest) -> ChosenStore:
             password=request.password,
             origin="--truststore",
         )
-        return ChosenStore(store, real_path=_symlink(Path(request.path)))
+        return ChosenStore(store, real_path=_symlink(Path(request.path)), password=request.password)
     if request.system:
         return ChosenStore(load_system(), bundle="system")
     if request.mozilla:
@@ -85,6 +98,7 @@ def choose(request: StoreRequest) -> ChosenStore:
     settings = java_options.resolve(
         request.java_args, env, command_line_label="the -D arguments given"
     )
+    password = request.password if request.password is not None else settings.password
     java_home = request.java_home
     if java_home is None:
         java = java_on_path(dict(env))
@@ -94,10 +108,12 @@ def choose(request: StoreRequest) -> ChosenStore:
             store = load_truststore(
                 settings.truststore,
                 storetype=settings.storetype,
-                password=settings.password,
+                password=password,
                 origin=f"-D{java_options.TRUSTSTORE}",
             )
-            return ChosenStore(store, real_path=_symlink(Path(settings.truststore)))
+            return ChosenStore(
+                store, real_path=_symlink(Path(settings.truststore)), password=password
+            )
         store = load_system()
         note = "no java found on PATH, so the operating system's CA bundle is used"
         return ChosenStore(_with_note(store, note), bundle="system")
@@ -116,11 +132,18 @@ def choose(request: StoreRequest) -> ChosenStore:
     store = load_truststore(
         choice.path,
         storetype=choice.storetype,
-        password=choice.password,
+        password=password,
         origin=f"{choice.origin}; java.home {java_home}",
     )
     named = settings.truststore is not None and choice.fallback is None
-    return ChosenStore(store, tuple(problems), java_home, _symlink(choice.path), not named)
+    return ChosenStore(
+        store,
+        tuple(problems),
+        java_home,
+        _symlink(choice.path),
+        from_java_defaults=not named,
+        password=password,
+    )
 
 
 def _symlink(path: Path) -> str | None:

@@ -44,11 +44,25 @@ def test_timeout_is_bounded(store: Path) -> None:
     assert elapsed < 3
 
 
-def test_not_tls_quotes_the_server(store: Path) -> None:
+def test_plain_http_quotes_the_server(store: Path) -> None:
     with raw_server(http_error) as port:
         report = sslpoke.probe("127.0.0.1", port, truststore=store, timeout=2)
-    assert only_error(report) in (Code.NOT_TLS, Code.PROTOCOL_MISMATCH)
+    assert only_error(report) is Code.PROTOCOL_MISMATCH  # a plain-text protocol on this port
     assert "HTTP/1.1 400 Bad Request" in report.errors[0].message
+
+
+def binary_reply(conn: socket.socket) -> None:
+    """Neither TLS nor a text protocol: a binary answer to the TLS hello."""
+    conn.recv(65536)
+    conn.sendall(b"\x00\x07\x00\x00RFB?\xff\xfe junk")
+    conn.close()
+
+
+def test_not_tls(store: Path) -> None:
+    with raw_server(binary_reply) as port:
+        report = sslpoke.probe("127.0.0.1", port, truststore=store, timeout=2)
+    assert only_error(report) is Code.NOT_TLS
+    assert "RFB?" in report.errors[0].message  # what the server said, made printable
 
 
 def test_plaintext_banner_is_a_protocol_mismatch(store: Path) -> None:

@@ -109,14 +109,15 @@ def test_crl_revocation(lab: Lab, tmp_path: Path) -> None:
     leaf = lab.leaf()
     now = datetime.now(UTC)
 
-    def crl(serials: list[int]) -> bytes:
+    def crl(serials: list[int], *, numbered: bool = True) -> bytes:
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(lab.inter.cert.subject)
             .last_update(now - timedelta(hours=1))
             .next_update(now + timedelta(days=1))
-            .add_extension(x509.CRLNumber(7), critical=False)
         )
+        if numbered:
+            builder = builder.add_extension(x509.CRLNumber(7), critical=False)
         for serial in serials:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
@@ -136,6 +137,13 @@ def test_crl_revocation(lab: Lab, tmp_path: Path) -> None:
     done = verify(str(chain), "--truststore", str(root), "--crl", str(revoked), "--json")
     assert done.returncode == 1 and json.loads(done.stdout)["problems"][0]["code"] == "revoked"
     assert verify(str(chain), "--truststore", str(root), "--crl", str(clean)).returncode == 0
+    unnumbered = tmp_path / "unnumbered.crl"
+    unnumbered.write_bytes(crl([], numbered=False))  # RFC 5280 requires a CRLNumber
+    done = verify(str(chain), "--truststore", str(root), "--crl", str(unnumbered), "--json")
+    problem = json.loads(done.stdout)["problems"][0]
+    assert (
+        done.returncode == 1 and problem["code"] == "bad-crl" and "CRLNumber" in problem["message"]
+    )
 
 
 def test_max_depth(files: dict[str, Path]) -> None:

@@ -11,39 +11,9 @@ import pytest
 from sslpoke.errors import StoreError
 from sslpoke.lab.scenarios import Lab
 from sslpoke.stores import EntryKind, StoreType, jks, load_truststore
-from tests.conftest import passwordless_pkcs12
+from tests.conftest import keytool_import, passwordless_pkcs12
 
 pytestmark = pytest.mark.jvm
-
-
-def keytool_import(
-    keytool: str,
-    store: Path,
-    cert_pem: Path,
-    alias: str,
-    storetype: str,
-    password: str = "changeit",
-) -> None:
-    subprocess.run(
-        [
-            keytool,
-            "-importcert",
-            "-noprompt",
-            "-alias",
-            alias,
-            "-file",
-            str(cert_pem),
-            "-keystore",
-            str(store),
-            "-storetype",
-            storetype,
-            "-storepass",
-            password,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from sslpoke.lab.server import TlsServer
 from sslpoke.stores import EntryKind, load_truststore
 from sslpoke.stores import edit as store_edit
 from sslpoke.stores.safe_write import replace_file
-from tests.conftest import passwordless_pkcs12, run_java_probe
+from tests.conftest import keytool_import, passwordless_pkcs12, run_java_probe
 
 pytestmark = pytest.mark.jvm
 
@@ -69,21 +69,7 @@ def app_keystore(tool: str, path: Path, storetype: str, lab: Lab) -> Path:
         "-keypass",
         "changeit",
     )
-    run_keytool(
-        tool,
-        "-importcert",
-        "-noprompt",
-        "-alias",
-        "other-ca",
-        "-file",
-        str(other),
-        "-keystore",
-        str(path),
-        "-storetype",
-        storetype,
-        "-storepass",
-        "changeit",
-    )
+    keytool_import(tool, path, other, "other-ca", storetype)
     return path
 
 
@@ -407,3 +393,20 @@ def test_keytool_reads_what_sslpoke_wrote_from_scratch(
     listing = keytool_list(keytool, store)
     assert "Your keystore contains 1 entry" in listing and "lab-root, " in listing
     assert shutil.which("keytool")
+
+
+def test_certificate_directory_gets_a_new_file(
+    lab: Lab, tmp_path: Path, server_with_root: TlsServer
+) -> None:
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "other.pem").write_bytes(lab.other_root.pem)
+    done = sslpoke_cli(
+        "trust", "localhost", str(server_with_root.port), "--truststore", str(folder), "--yes"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    added = folder / "sslpoke-lab-root-ca.pem"
+    assert added.read_bytes() == lab.root.pem and added.stat().st_mode & 0o777 == 0o644
+    assert (folder / "other.pem").read_bytes() == lab.other_root.pem
+    assert sorted(p.name for p in folder.iterdir()) == ["other.pem", "sslpoke-lab-root-ca.pem"]
+    assert "openssl rehash" in done.stdout and "Successfully connected" in done.stdout

@@ -47,7 +47,7 @@ def test_mutated_certificates_never_crash_the_validator(lab: Lab) -> None:
         report = sslpoke.verify(
             [cert, lab.inter.c], truststore=store, host="localhost", reference=False
         )
-        assert report.problems or report.ok
+        assert report.exit_code in (0, 1) and report.ok == (not report.errors)
         verdicts += 1
     assert verdicts > 50  # enough mutants parse to exercise the validator
 

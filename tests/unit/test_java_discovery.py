@@ -181,3 +181,41 @@ def test_report_says_whether_the_java_matters(tmp_path: Path, lab: Lab) -> None:
     javas = find_javas({"PATH": ""}, roots=roots, alternatives=False)
     text = plain(_shared_store_summary(javas))
     assert "3 Java installations use 2 different truststores" in text
+
+
+def test_store_request_never_shows_passwords() -> None:
+    from sslpoke.truststore_choice import StoreRequest
+
+    request = StoreRequest(
+        path="app.jks",
+        password="s3cret",
+        java_args=["-Djavax.net.ssl.trustStorePassword=hunter2", "-Xmx1g"],
+        env={"JAVA_TOOL_OPTIONS": "-Djavax.net.ssl.trustStorePassword=tool-pass"},
+    )
+    shown = repr(request) + str(request)
+    assert "s3cret" not in shown and "hunter2" not in shown and "tool-pass" not in shown
+    assert "app.jks" in shown and "-Xmx1g" in shown and "JAVA_TOOL_OPTIONS" in shown
+    assert options.masked("-Djavax.net.ssl.keyStorePassword=x") == (
+        "-Djavax.net.ssl.keyStorePassword=********"
+    )
+
+
+def test_trust_writes_with_the_password_the_jvm_was_given(tmp_path: Path, lab: Lab) -> None:
+    """The store sslpoke would change is opened with the password from JAVA_TOOL_OPTIONS,
+    as the JVM opens it; and with no Java at all, the OS bundle is never a write target."""
+    import pytest
+
+    from sslpoke.errors import UsageError
+    from sslpoke.fix import _target_store
+    from sslpoke.truststore_choice import StoreRequest
+
+    home = make_home(tmp_path, "jdk", lab)
+    cacerts = home / "lib" / "security" / "cacerts"
+    cacerts.write_bytes(
+        jks.serialize(jks.JKS_MAGIC, [jks.cert_record("root", lab.root.der, 0)], "s3cret")
+    )
+    env = {"JAVA_TOOL_OPTIONS": "-Djavax.net.ssl.trustStorePassword=s3cret", "PATH": ""}
+    path, password, store = _target_store(StoreRequest(java_home=home, env=env))
+    assert path == cacerts and password == "s3cret" and store.password_checked
+    with pytest.raises(UsageError, match="does not write the OS bundle"):
+        _target_store(StoreRequest(env={"PATH": ""}))

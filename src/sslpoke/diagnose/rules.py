@@ -94,15 +94,15 @@ def _import_commands(
     file = (
         f"{index}-{alias}.pem" if index is not None else f"{alias}.pem"
     )  # as --save-chain names it
-    out: list[str] = []
+    check = f"   # check: SHA-256 {cert.fingerprint}" if cert is not None else ""
     if fx.bundle == "mozilla":
         return ()  # certifi's copy is a reference, replaced on every upgrade: never a place to import
     if fx.bundle == "system":
         # update-ca-certificates regenerates the bundle: a line appended to it would be lost
         return (
-            f"cp {file} /usr/local/share/ca-certificates/{alias}.crt && update-ca-certificates"
-            + (f"   # check: SHA-256 {cert.fingerprint}" if cert is not None else ""),
+            f"cp {file} /usr/local/share/ca-certificates/{alias}.crt && update-ca-certificates{check}",
         )
+    out: list[str] = []
     store_args = f" {fx.store_args}" if fx.store_args else ""
     if fx.probe_args and how in ("sent", "mozilla"):
         out.append(f"sslpoke trust {fx.probe_args}{store_args}")
@@ -113,7 +113,6 @@ def _import_commands(
     if fx.store_path is None:
         return tuple(out)
     store = _quote(fx.store_path)
-    check = f"   # check: SHA-256 {cert.fingerprint}" if cert is not None else ""
     if fx.store_type in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
         out.append(
             f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} -keystore {store} -storepass changeit{check}"

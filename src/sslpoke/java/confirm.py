@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sslpoke.errors import InputError
 from sslpoke.java.discovery import release_info
+from sslpoke.java.options import masked
+from sslpoke.java.truststore import java_home_of, jdk_tool
 
 if TYPE_CHECKING:
     from sslpoke.report.model import Report
@@ -31,9 +33,17 @@ class JavaVerdict(NamedTuple):
     detail: str  # "TLSv1.3", or the exception chain
     command: tuple[str, ...]  # as run, password masked
 
-
-def _java_home(java: Path) -> Path:
-    return java.resolve().parent.parent
+    def as_dict(self, sslpoke_ok: bool) -> dict[str, object]:
+        """The ``java_confirmation`` object of the JSON report."""
+        return {
+            "java": str(self.java),
+            "version": self.version,
+            "mode": self.mode,
+            "ok": self.ok,
+            "detail": self.detail,
+            "agrees": self.ok == sslpoke_ok,
+            "command": list(self.command),
+        }
 
 
 def _command(
@@ -43,10 +53,7 @@ def _command(
     legacy = bool(major) and major[0] == "1"  # 1.8.0_x: no single-file source launch
     if not legacy:
         return [str(java), *props, str(PROBE), *args]
-    home = _java_home(java)
-    javac = next(
-        (p for p in (home / "bin" / "javac", home.parent / "bin" / "javac") if p.is_file()), None
-    )
+    javac = jdk_tool(java_home_of(java), "javac")
     if javac is None:
         raise InputError(
             f"{java} is Java 8, which cannot run a source file, and no javac was found next to it"
@@ -60,7 +67,7 @@ def _command(
 def run_probe(
     java: Path, host: str, port: int, *, connect: str, https: bool, props: list[str], timeout: float
 ) -> JavaVerdict:
-    version, _ = release_info(_java_home(java))
+    version, _ = release_info(java_home_of(java))
     mode = "https" if https else "sslpoke"
     args = [
         host,
@@ -93,13 +100,7 @@ def run_probe(
     ]
     if causes:
         detail = detail + " | caused by: " + " | ".join(causes[-2:])
-    shown = tuple(
-        "-Djavax.net.ssl.trustStorePassword=********"
-        if c.startswith("-Djavax.net.ssl.trustStorePassword=")
-        else c
-        for c in cmd
-    )
-    return JavaVerdict(java, version, mode, status == "OK", detail, shown)
+    return JavaVerdict(java, version, mode, status == "OK", detail, tuple(map(masked, cmd)))
 
 
 def confirm_for(

@@ -14,13 +14,14 @@ import os
 import re
 import shutil
 import subprocess
+from argparse import Namespace
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from sslpoke.errors import UsageError
 from sslpoke.java import options
-from sslpoke.java.truststore import StoreChoice, default_store, java_home_of
+from sslpoke.java.truststore import StoreChoice, default_store, java_home_of, jdk_tool
 from sslpoke.truststore_choice import StoreRequest
 
 OPT_PATTERNS = (
@@ -95,7 +96,8 @@ def _summary(choice: StoreChoice) -> StoreSummary:
     from sslpoke.errors import StoreError
     from sslpoke.stores import load_truststore
 
-    real = choice.path.resolve() if choice.path.exists() else None
+    resolved = choice.path.resolve() if choice.path.exists() else None
+    real = resolved if resolved != choice.path else None
     try:
         store = load_truststore(
             choice.path, storetype=choice.storetype, password=choice.password, origin=choice.origin
@@ -104,7 +106,7 @@ def _summary(choice: StoreChoice) -> StoreSummary:
         return StoreSummary(choice.path, real, choice.origin, None, None, str(exc), choice.fallback)
     return StoreSummary(
         choice.path,
-        real if real != choice.path else None,
+        real,
         choice.origin,
         store.type.value,
         len(store.entries),
@@ -189,19 +191,15 @@ def _read_proc(path: Path) -> bytes | None:
         return None
 
 
+_PATH_OPTIONS = ("-cp", "-classpath", "--class-path", "-p", "--module-path")
+
+
 def _command_summary(argv: list[str]) -> str:
+    """The main class or ``-jar`` file: the first word that is neither an option nor a path list."""
     for i, arg in enumerate(argv[1:], 1):
         if arg == "-jar" and i + 1 < len(argv):
             return f"-jar {argv[i + 1]}"
-        if arg in ("-cp", "-classpath", "--class-path", "-p", "--module-path"):
-            continue
-        if not arg.startswith("-") and argv[i - 1] not in (
-            "-cp",
-            "-classpath",
-            "--class-path",
-            "-p",
-            "--module-path",
-        ):
+        if not arg.startswith("-") and argv[i - 1] not in _PATH_OPTIONS:
             return arg
     return ""
 
@@ -361,24 +359,17 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
 
 
 def java_binary(home: Path) -> Path:
-    for candidate in (home / "bin" / "java", home.parent / "bin" / "java"):
-        if candidate.is_file():
-            return candidate
-    return home / "bin" / "java"
+    return jdk_tool(home, "java") or home / "bin" / "java"
 
 
 # --- the command ---------------------------------------------------------------------------
 
 
-def java_cli(args: object) -> int:
+def java_cli(args: Namespace) -> int:
     from sslpoke.java.report import render_java_report
 
-    javas = find_javas()
-    processes = java_processes()
-    apps = [read_app_dir(Path(d)) for d in getattr(args, "app_dir", [])]
-    for app in apps:
-        if not app.folder.is_dir():
-            raise UsageError(f"--app-dir {app.folder}: no such directory")
-    return render_java_report(
-        javas, processes, apps, json_output=bool(getattr(args, "json", False))
-    )
+    for folder in args.app_dir:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--app-dir {folder}: no such directory")
+    apps = [read_app_dir(Path(d)) for d in args.app_dir]
+    return render_java_report(find_javas(), java_processes(), apps, json_output=args.json)

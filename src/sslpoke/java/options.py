@@ -47,6 +47,14 @@ class TrustSettings(NamedTuple):
         return out
 
 
+def masked(token: str) -> str:
+    """A JVM option as it may be shown: the value of any ``-D...Password=`` replaced."""
+    name, sep, _ = token.partition("=")
+    if sep and token.startswith("-D") and name.lower().endswith("password"):
+        return f"{name}=********"
+    return token
+
+
 def split_options(text: str) -> list[str]:
     import shlex
 

@@ -8,28 +8,36 @@ from collections.abc import Sequence
 from typing import Any
 
 from sslpoke.java.discovery import AppConfig, JavaInstall, JavaProcess, StoreSummary
+from sslpoke.java.options import TrustSettings
 from sslpoke.report import console
-from sslpoke.report.text import Line
+from sslpoke.report.text import Line, plural
 
 
-def _store_line(store: StoreSummary | None) -> Line:
+def _store_lines(store: StoreSummary | None) -> list[Line]:
+    """The truststore line, and the warning when Java silently fell back to cacerts."""
     if store is None:
-        return [("      truststore ", "dim"), ("(no Java found for it)", "warn")]
+        return [[("      truststore ", "dim"), ("(no Java found for it)", "warn")]]
     where = str(store.path) + (f" → {store.real_path}" if store.real_path else "")
     if store.error:
-        return [
+        line: Line = [
             ("      truststore ", "dim"),
             (where, None),
             (f"  cannot be read: {store.error}", "error"),
         ]
-    return [
-        ("      truststore ", "dim"),
-        (f"{(store.type or '').upper()} {where} · {store.entries} entries", None),
-        (f"  ({store.origin})", "dim"),
-    ]
+    else:
+        entries = plural(store.entries or 0, "entry", "entries")
+        line = [
+            ("      truststore ", "dim"),
+            (f"{(store.type or '').upper()} {where} · {entries}", None),
+            (f"  ({store.origin})", "dim"),
+        ]
+    lines = [line]
+    if store.fallback:
+        lines.append([("      ", None), (store.fallback, "warn")])
+    return lines
 
 
-def _settings_lines(settings: Any) -> list[Line]:
+def _settings_lines(settings: TrustSettings) -> list[Line]:
     return [[("      ", None), (line, "cmd")] for line in settings.describe()]
 
 
@@ -70,9 +78,7 @@ def render_java_report(
                 (str(j.java) + (f" → {real}" if real != j.java else ""), None),
             ]
         )
-        lines.append(_store_line(j.store))
-        if j.store.fallback:
-            lines.append([("      ", None), (j.store.fallback, "warn")])
+        lines += _store_lines(j.store)
     lines.append([])
     lines.append([(f"Running Java processes ({len(processes)})", "bold")])
     for p in processes:
@@ -85,9 +91,7 @@ def render_java_report(
             ]
         )
         lines += _settings_lines(p.settings)
-        lines.append(_store_line(p.store))
-        if p.store.fallback:
-            lines.append([("      ", None), (p.store.fallback, "warn")])
+        lines += _store_lines(p.store)
         if p.note:
             lines.append([("      note: ", "dim"), (p.note, "warn")])
     for app in apps:
@@ -103,7 +107,7 @@ def render_java_report(
             ]
         )
         lines += _settings_lines(app.settings)
-        lines.append(_store_line(app.store))
+        lines += _store_lines(app.store)
     lines += _shared_store_summary(javas)
     console.write(lines)
     return 0
@@ -147,7 +151,7 @@ def _store_dict(store: StoreSummary | None) -> dict[str, Any] | None:
     }
 
 
-def _settings_dict(settings: Any) -> dict[str, Any]:
+def _settings_dict(settings: TrustSettings) -> dict[str, Any]:
     return {
         "truststore": settings.truststore,
         "truststore_type": settings.storetype,

@@ -49,6 +49,22 @@ def java_home_of(java: Path) -> Path:
     return home
 
 
+def jdk_tool(java_home: Path, name: str) -> Path | None:
+    """A JDK program (java, javac, keytool) for this ``java.home``, which is ``<jdk>/jre`` on JDK 8."""
+    for candidate in (java_home / "bin" / name, java_home.parent / "bin" / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _is_file(path: Path) -> bool:
+    """Like java.io.File.isFile: false, not an error, for a path behind a folder we may not enter."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def security_dir(java_home: Path) -> Path:
     return java_home / "lib" / "security"
 
@@ -68,7 +84,7 @@ def default_store(java_home: Path, settings: TrustSettings) -> StoreChoice:
                 fallback=f"{TRUSTSTORE}=NONE selects a hardware token (PKCS#11); sslpoke reads cacerts instead",
             )
         named = Path(settings.truststore)
-        if named.is_file():
+        if _is_file(named):
             return StoreChoice(
                 named,
                 f"-D{TRUSTSTORE} (from {settings.sources.get(TRUSTSTORE, 'command line')})",

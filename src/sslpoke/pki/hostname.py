@@ -125,9 +125,7 @@ def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool
     name = name.lower().rstrip(".")
     template = template.lower().rstrip(".")
     template_ascii = template.replace("*", "z")
-    if not (
-        name.isascii() and template_ascii.isascii()
-    ):  # the codec costs an import: U-labels only
+    if not (name + template_ascii).isascii():  # only U-labels need the idna codec (an import)
         try:
             name = name.encode("idna").decode("ascii")
             template_ascii = template_ascii.encode("idna").decode("ascii")

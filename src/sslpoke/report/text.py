@@ -8,9 +8,13 @@ report pasted from a log reads exactly like the one on screen.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sslpoke.problems import Problem, Severity
 from sslpoke.report.model import PathStep, Report, Role
+
+if TYPE_CHECKING:
+    from sslpoke.java.confirm import JavaVerdict
 
 Segment = tuple[str, str | None]
 Line = list[Segment]
@@ -196,19 +200,16 @@ def plain(lines: list[Line]) -> str:
     return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
 
 
-def java_confirmation(java: object, sslpoke_ok: bool) -> list[Line]:
+def java_confirmation(java: JavaVerdict, sslpoke_ok: bool) -> list[Line]:
     """The JVM's own verdict under sslpoke's, and whether they agree."""
-    ok = getattr(java, "ok", False)
-    lines: list[Line] = [[]]
-    who = f"{getattr(java, 'java', 'java')} ({getattr(java, 'version', None) or 'version unknown'}, {getattr(java, 'mode', '')} mode)"
-    verdict = (
-        f"Successfully connected ({getattr(java, 'detail', '')})"
-        if ok
-        else getattr(java, "detail", "")
-    )
-    lines.append([("Java's own verdict: ", "bold"), (who, "dim")])
-    lines.append([("  ", None), (verdict, "ok" if ok else "error")])
-    if ok == sslpoke_ok:
+    who = f"{java.java} ({java.version or 'version unknown'}, {java.mode} mode)"
+    verdict = f"Successfully connected ({java.detail})" if java.ok else java.detail
+    lines: list[Line] = [
+        [],
+        [("Java's own verdict: ", "bold"), (who, "dim")],
+        [("  ", None), (verdict, "ok" if java.ok else "error")],
+    ]
+    if java.ok == sslpoke_ok:
         lines.append([("  ✓ Java agrees with sslpoke", "ok")])
     else:
         lines.append([("  ✗ DISAGREEMENT: this is a bug in sslpoke, please report it", "error")])

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from sslpoke.errors import StoreError, WriteError
 from sslpoke.pki.certs import Cert, pem_blocks
-from sslpoke.stores.load import detect_type, read_file
+from sslpoke.stores.load import detect_type, is_directory, read_file
 from sslpoke.stores.model import DEFAULT_PASSWORD, StoreType, alias_for
 
 
@@ -36,7 +36,7 @@ def open_for_edit(path: str | Path, password: str | None) -> Editable:
     from sslpoke.stores.load import load_truststore
 
     path = Path(path)
-    if path.is_dir():
+    if is_directory(path):
         store = load_truststore(path)
         names = {p.name for p in path.iterdir()}
         return Editable(
@@ -61,9 +61,7 @@ def open_for_edit(path: str | Path, password: str | None) -> Editable:
             parsed = jks.parse(data, tried[0], str(path))
         except StoreError as exc:
             if exc.reason == "wrong-password":
-                raise WriteError(
-                    f"{path}: wrong keystore password: sslpoke will not write a store it cannot seal again (give --storepass)"
-                ) from None
+                raise _wrong_password(path) from None
             raise
         entries = jks.trust_entries(parsed, str(path))
         aliases = {e.alias for e in parsed.entries}
@@ -101,9 +99,7 @@ def open_for_edit(path: str | Path, password: str | None) -> Editable:
                 frozenset(aliases),
                 frozenset(e.cert.sha256 for e in entries),
             )
-        raise WriteError(
-            f"{path}: wrong keystore password: sslpoke will not write a store it cannot seal again (give --storepass)"
-        ) from last
+        raise _wrong_password(path) from last
     certs = [Cert(der) for der in pem_blocks(data)]
     return Editable(
         path,
@@ -112,6 +108,12 @@ def open_for_edit(path: str | Path, password: str | None) -> Editable:
         None,
         frozenset(alias_for(c) for c in certs),
         frozenset(c.sha256 for c in certs),
+    )
+
+
+def _wrong_password(path: Path) -> WriteError:
+    return WriteError(
+        f"{path}: wrong keystore password: sslpoke will not write a store it cannot seal again (give --storepass)"
     )
 
 

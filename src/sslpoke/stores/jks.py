@@ -23,10 +23,8 @@ from typing import NamedTuple
 
 from sslpoke.errors import StoreError
 from sslpoke.pki.certs import Cert, CertificateParseError
-from sslpoke.stores.model import EntryKind, StoreType, TrustEntry
+from sslpoke.stores.model import JCEKS_MAGIC, JKS_MAGIC, EntryKind, StoreType, TrustEntry
 
-JKS_MAGIC = 0xFEEDFEED
-JCEKS_MAGIC = 0xCECECECE
 WHITENER = b"Mighty Aphrodite"
 TAG_KEY, TAG_CERT, TAG_SECRET = 1, 2, 3
 MAX_ENTRIES = 100_000

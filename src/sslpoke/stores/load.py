@@ -9,12 +9,23 @@ from pathlib import Path
 from sslpoke.errors import StoreError
 from sslpoke.stores.model import (
     DEFAULT_PASSWORD,
+    JCEKS_MAGIC,
+    JKS_MAGIC,
     MAX_STORE_BYTES,
     StoreType,
     TrustEntry,
     TrustStore,
 )
 from sslpoke.stores.system import mozilla_bundle, system_bundle
+
+
+def is_directory(path: Path) -> bool:
+    """Path.is_dir, except that a folder on the way we may not enter is "not a directory":
+    read_file then says exactly what is wrong (Path.is_dir raises PermissionError)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def read_file(path: Path, what: str = "truststore") -> bytes:
@@ -39,9 +50,10 @@ def read_file(path: Path, what: str = "truststore") -> bytes:
 
 def detect_type(data: bytes) -> StoreType:
     """By content: JKS/JCEKS magic, PEM armour, a PFX (SEQUENCE starting with INTEGER 3), else DER."""
-    if data[:4] == b"\xfe\xed\xfe\xed":
+    magic = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
+    if magic == JKS_MAGIC:
         return StoreType.JKS
-    if data[:4] == b"\xce\xce\xce\xce":
+    if magic == JCEKS_MAGIC:
         return StoreType.JCEKS
     if b"-----BEGIN" in data[:65536]:
         return StoreType.PEM
@@ -94,7 +106,7 @@ def load_truststore(
     notes: list[str] = []
     from sslpoke.stores import pem
 
-    if path.is_dir():
+    if is_directory(path):
         entries, skipped = pem.read_directory(path)
         if skipped:
             notes.append(f"{skipped} file(s) in the directory were not certificates")

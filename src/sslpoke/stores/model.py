@@ -14,6 +14,8 @@ from sslpoke.pki.certs import Cert
 MAX_STORE_BYTES = 64 * 1024 * 1024
 #: Java's default truststore password.
 DEFAULT_PASSWORD = "changeit"
+JKS_MAGIC = 0xFEEDFEED  # the first four bytes of a JKS keystore
+JCEKS_MAGIC = 0xCECECECE  # and of a JCEKS one
 
 
 def slug(name: str) -> str:
@@ -66,7 +68,8 @@ class TrustStore(NamedTuple):
         return str(self.path) if self.path else self.origin
 
     def describe(self) -> str:
-        return f"{self.type.value.upper()} {self.location} ({len(self.entries)} entries)"
+        n = len(self.entries)
+        return f"{self.type.value.upper()} {self.location} ({n} {'entry' if n == 1 else 'entries'})"
 
     def alias_of(self, cert: Cert) -> str | None:
         for entry in self.entries:

@@ -45,6 +45,45 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def write_new_file(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
+    """Create ``path`` (a certificate added to a directory store) the same all-or-nothing way."""
+    _write_atomically(
+        path, data, mode=mode, owner=None, failure=f"{path}: could not write it ({{reason}})"
+    )
+    return path
+
+
+def _write_atomically(
+    target: Path, data: bytes, *, mode: int, owner: tuple[int, int] | None, failure: str
+) -> None:
+    """Temporary file in the same folder, fsync, mode and owner, rename over ``target``.
+    On any failure the temporary file is removed and ``target`` is as it was; an OSError
+    becomes a WriteError: ``failure`` with ``{reason}`` filled in."""
+    folder = target.parent
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.sslpoke-", dir=folder)
+    except OSError as exc:
+        raise WriteError(failure.replace("{reason}", exc.strerror or str(exc))) from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(mode)
+        if owner is not None and hasattr(os, "chown"):
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, *owner)
+        tmp.replace(target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise WriteError(failure.replace("{reason}", exc.strerror or str(exc))) from None
+        raise
+    _fsync_dir(folder)
+
+
 def replace_file(path: str | Path, data: bytes, *, backup: bool = True) -> Written:
     """Atomically replace ``path`` (which must exist) with ``data``, after backing it up."""
     target = Path(path).resolve()
@@ -52,7 +91,6 @@ def replace_file(path: str | Path, data: bytes, *, backup: bool = True) -> Writt
         info = target.stat()
     except OSError as exc:
         raise WriteError(f"{target}: cannot read the store to replace ({exc.strerror})") from None
-    folder = target.parent
     saved: Path | None = None
     if backup:
         saved = backup_name(target)
@@ -66,27 +104,11 @@ def replace_file(path: str | Path, data: bytes, *, backup: bool = True) -> Writt
             raise WriteError(
                 f"{target}: could not write the backup {saved.name} ({exc.strerror}); nothing changed"
             ) from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.sslpoke-", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(info.st_mode & 0o7777)
-        if hasattr(os, "chown"):
-            with contextlib.suppress(PermissionError):
-                os.chown(tmp, info.st_uid, info.st_gid)
-        tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise WriteError(
-            f"{target}: could not write the new store ({exc.strerror}); the original is unchanged"
-        ) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(folder)
+    _write_atomically(
+        target,
+        data,
+        mode=info.st_mode & 0o7777,
+        owner=(info.st_uid, info.st_gid),
+        failure=f"{target}: could not write the new store ({{reason}}); the original is unchanged",
+    )
     return Written(target, saved)
