@@ -44,6 +44,7 @@ class Code(StrEnum):
     PATH_LENGTH_EXCEEDED = "path-length-exceeded"
     CHAIN_TOO_LONG = "chain-too-long"
     NAME_CONSTRAINTS = "name-constraints"
+    POLICY = "policy-constraints"
     BAD_KEY_USAGE = "bad-key-usage"
     BAD_EKU = "bad-eku"
     BAD_SIGNATURE = "bad-signature"

@@ -213,6 +213,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Use a certificate from a CA allowed to issue for this name.",
         ),
         CodeInfo(
+            Code.POLICY,
+            _E,
+            "A CA requires an explicit certificate policy that the certificates below it do not carry.",
+            "PKIX path validation failed: java.security.cert.CertPathValidatorException: non-null policy tree required and policy tree is null",
+            "Reissue the server certificate with a certificatePolicies extension that the CA's policy allows (ask the CA which policy OID).",
+        ),
+        CodeInfo(
             Code.BAD_KEY_USAGE,
             _E,
             "A certificate's keyUsage does not allow what it is used for.",

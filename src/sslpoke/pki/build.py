@@ -46,8 +46,14 @@ class PathBuilder:
         at: datetime,
         max_depth: int,
         same_key_counts: bool,
+        aki_must_match: bool = False,
+        anchor_dates: bool = False,
     ) -> None:
         self.anchors = anchors
+        self.aki_must_match = aki_must_match
+        self.anchor_dates = anchor_dates
+        #: Trust anchors passed over, and why ("aki" or "dates"), for the report.
+        self.rejected: list[tuple[Cert, str]] = []
         self.at = at
         self.max_depth = max_depth
         self.same_key_counts = same_key_counts
@@ -108,6 +114,18 @@ class PathBuilder:
             (a.cert, a) for a in self.anchors.issuers_of(cert)
         ]
         found += [(c, None) for c in self._pool_issuers(cert) if c.sha256 != cert.sha256]
+        aki = cert.aki_key_id
+        if self.aki_must_match and aki is not None:
+            # Java selects the trust anchor by the child's AKI (a sent issuer is only
+            # checked by its signature).
+            kept = [(c, a) for c, a in found if a is None or c.ski is None or c.ski == aki]
+            self.rejected.extend((c, "aki") for c, a in found if (c, a) not in kept)
+            found = kept
+        if self.anchor_dates:
+            # Java's path builder only takes trust anchors valid at the validation time.
+            kept = [(c, a) for c, a in found if a is None or c.not_before <= self.at <= c.not_after]
+            self.rejected.extend((c, "dates") for c, a in found if (c, a) not in kept)
+            found = kept
         found.sort(key=lambda pair: self._rank(cert, pair[0], pair[1] is not None))
         return found
 

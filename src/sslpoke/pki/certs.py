@@ -14,7 +14,7 @@ import hashlib
 import warnings
 from datetime import datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
@@ -168,11 +168,31 @@ class Cert:
             except x509.DuplicateExtension as exc:
                 return None, f"duplicate extension {exc.oid.dotted_string}"
             except Exception as exc:  # ValueError, TypeError... from hostile encodings
+                salvaged = _salvage_extensions(self.der)
+                if salvaged is not None and self._unparsed_from(salvaged[1]):
+                    return salvaged[0], None
                 return None, f"malformed extension: {exc}"
+
+    def _unparsed_from(self, unparsed: tuple[UnparsedExtension, ...]) -> bool:
+        self.__dict__["unparsed_extensions"] = unparsed
+        return bool(unparsed)
+
+    @cached_property
+    def unparsed_extensions(self) -> tuple[UnparsedExtension, ...]:
+        """Extensions whose content does not parse, when the others do (Java ignores
+        such an extension unless it is critical)."""
+        _ = self._extensions
+        return tuple(self.__dict__.get("unparsed_extensions", ()))
 
     @property
     def extension_error(self) -> str | None:
-        return self._extensions[1]
+        """Why the extensions cannot be read at all, or the first critical one that does not parse."""
+        error = self._extensions[1]
+        if error is None:
+            for bad in self.unparsed_extensions:
+                if bad.critical:
+                    return f"malformed critical extension {bad.oid}"
+        return error
 
     @property
     def extensions(self) -> x509.Extensions:
@@ -204,7 +224,13 @@ class Cert:
 
     @cached_property
     def eku(self) -> x509.ExtendedKeyUsage | None:
-        return self.ext_value(x509.ExtendedKeyUsage)
+        found = self.ext_value(x509.ExtendedKeyUsage)
+        if found is None and any(
+            u.oid == "2.5.29.37" and u.value == b"\x30\x00" for u in self.unparsed_extensions
+        ):
+            # An empty EKU: cryptography refuses it, Java reads it as "no purpose at all".
+            return x509.ExtendedKeyUsage([])
+        return found
 
     @cached_property
     def san(self) -> x509.SubjectAlternativeName | None:
@@ -342,6 +368,81 @@ class Cert:
         if name and name != "Unknown OID":
             return str(name)
         return _LEGACY_SIG_NAMES.get(oid.dotted_string, oid.dotted_string)
+
+
+class UnparsedExtension(NamedTuple):
+    oid: str
+    critical: bool
+    value: bytes = b""
+
+
+MAX_SALVAGED_EXTENSIONS = 32
+
+
+def _salvage_extensions(
+    der: bytes,
+) -> tuple[x509.Extensions, tuple[UnparsedExtension, ...]] | None:
+    """Parse the extensions one by one, keeping those that parse.
+
+    cryptography refuses a certificate's whole extension list when one
+    extension's content is malformed; Java parses each on its own and ignores a
+    non-critical one it cannot read. Each extension is tried in a copy of the
+    certificate whose extension list grows one at a time (bounded).
+    """
+    try:
+        cert = asn1.read_tlv(der)
+        tbs = asn1.read_tlv(der, cert.value_start, cert.end)
+        rest = der[tbs.end : cert.end]
+        fields = list(asn1.children(der, tbs))
+        ext_field = next((f for f in fields if f.tag == 0xA3), None)
+        if ext_field is None:
+            return None
+        seq = asn1.read_tlv(der, ext_field.value_start, ext_field.end)
+        items = list(asn1.children(der, seq))
+    except asn1.DerError:
+        return None
+    if len(items) > MAX_SALVAGED_EXTENSIONS:
+        return None
+    head = der[tbs.value_start : ext_field.start]
+    tail = der[ext_field.end : tbs.end]
+
+    def parse(exts: list[bytes]) -> x509.Extensions | None:
+        body = head + asn1.explicit(3, asn1.seq(*exts)) + tail
+        candidate = asn1.seq(asn1.encode(asn1.SEQUENCE, body), rest)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return x509.load_der_x509_certificate(candidate).extensions
+            except Exception:
+                return None
+
+    kept: list[bytes] = []
+    unparsed: list[UnparsedExtension] = []
+    result: x509.Extensions | None = x509.Extensions([])
+    for item in items:
+        raw = der[item.start : item.end]
+        parsed = parse([*kept, raw])
+        if parsed is None:
+            unparsed.append(_describe_extension(der, item))
+        else:
+            kept.append(raw)
+            result = parsed
+    if result is None:
+        return None
+    return result, tuple(unparsed)
+
+
+def _describe_extension(der: bytes, item: asn1.Tlv) -> UnparsedExtension:
+    try:
+        parts = list(asn1.children(der, item))
+        oid = asn1.decode_oid(parts[0].value(der))
+        critical = (
+            len(parts) > 2 and parts[1].tag == asn1.BOOLEAN and parts[1].value(der) != b"\x00"
+        )
+        value = parts[-1].value(der)
+    except (asn1.DerError, IndexError):
+        return UnparsedExtension("?", True)
+    return UnparsedExtension(oid, critical, value)
 
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}

@@ -108,12 +108,18 @@ def check_path(
         is_anchor = anchored and i == n - 1
         is_leaf = i == 0
         checked = not is_anchor or p.check_anchor
-        if cert.extension_error:
+        if (
+            cert.extension_error
+            and not (is_anchor and not is_leaf and not p.check_anchor)
+            # (Java reads a trust anchor's extensions only for its CA check)
+            and not (p.java_parsing and _only_empty_name_constraints(cert))
+        ):
             out.append(
                 _err(
                     Code.INVALID_CERTIFICATE, i, f"cannot be fully parsed ({cert.extension_error})"
                 )
             )
+        out.extend(_unparsed(cert, i, p))
         # Java pins the leaf without looking at it when the leaf itself is trusted.
         pinned_java = is_anchor and is_leaf and not p.check_anchor
         if checked and not pinned_java:
@@ -127,6 +133,8 @@ def check_path(
             out.extend(_critical_extensions(cert, i))
         if not is_leaf and checked:
             out.extend(_ca_rules(cert, i, p, is_anchor))
+        elif is_anchor and not is_leaf and p.anchor_must_be_ca:
+            out.extend(_java_anchor(cert, i))
 
     for i, sig in enumerate(links):
         if sig is Sig.BAD:
@@ -148,6 +156,13 @@ def check_path(
 
     out.extend(_path_length(path, anchored, p))
     out.extend(_name_constraints(path, anchored and not p.anchor_name_constraints, p))
+    if p.policy_checks:
+        from sslpoke.pki.policies import check_policies
+
+        out.extend(
+            _err(Code.POLICY, pos, detail)
+            for pos, detail in check_policies(path[:-1] if anchored else path)
+        )
     leaf_checked = not (anchored and n == 1 and not p.check_anchor)
     if leaf_checked:
         out.extend(_leaf_usage(path[0], p, ctx))
@@ -224,11 +239,16 @@ def _key(cert: Cert, i: int, p: Profile, is_anchor: bool) -> list[Finding]:
             ]
     elif kind == "EC":
         if p.allowed_curves is not None and cert.curve not in p.allowed_curves:
+            why = (
+                "which Java 16 and later cannot verify (Java says: Curve not supported)"
+                if p.name == "java"
+                else "which is not allowed"
+            )
             return [
                 _err(
                     Code.WEAK_KEY,
                     i,
-                    f"uses the curve {cert.curve}, which is not allowed (use P-256 or P-384)",
+                    f"uses the curve {cert.curve}, {why}; use P-256 or P-384",
                 )
             ]
         if bits < p.min_ec_bits:
@@ -272,6 +292,103 @@ def _signature_algorithm(cert: Cert, i: int, p: Profile, anchor: Anchor | None) 
         ]
     if p.allowed_hashes is not None and algo and algo not in p.allowed_hashes:
         return [_err(Code.WEAK_SIGNATURE, i, f"is signed with {name}, which is not allowed")]
+    return []
+
+
+def _unparsed(cert: Cert, i: int, p: Profile) -> list[Finding]:
+    out: list[Finding] = []
+    for bad in cert.unparsed_extensions:
+        if bad.critical:
+            continue  # extension_error reports it
+        if p.strict_structure:
+            out.append(
+                _err(
+                    Code.INVALID_CERTIFICATE, i, f"has an extension {bad.oid} that cannot be parsed"
+                )
+            )
+        else:
+            out.append(
+                _warn(
+                    Code.INVALID_CERTIFICATE,
+                    i,
+                    f"has a non-critical extension {bad.oid} that cannot be parsed; Java ignores it",
+                )
+            )
+    san = cert.ext(x509.SubjectAlternativeName)
+    if p.java_parsing and not cert.subject.rdns and not (san is not None and san.critical):
+        # X509CertImpl: "X.509 Certificate is incomplete: ..."
+        out.append(
+            _err(
+                Code.INVALID_CERTIFICATE,
+                i,
+                "has an empty subject and "
+                + ("a non-critical subjectAltName" if san is not None else "no subjectAltName")
+                + ", which Java refuses to parse (SubjectAlternativeName extension MUST be marked "
+                "critical when subject field is empty)",
+            )
+        )
+    if san is not None and san.critical and not list(san.value):
+        # Java: "No data available in passed DER encoded value" while parsing the certificate.
+        out.append(
+            _err(
+                Code.INVALID_CERTIFICATE,
+                i,
+                "has a critical subjectAltName extension with no names in it, which Java cannot parse",
+            )
+        )
+    return out
+
+
+def _only_empty_name_constraints(cert: Cert) -> bool:
+    """The one unreadable critical extension is a nameConstraints with no subtrees."""
+    from sslpoke import asn1
+
+    bad = cert.unparsed_extensions
+    if not bad or cert._extensions[1] is not None:
+        return False
+    for ext in bad:
+        if not ext.critical:
+            continue
+        if ext.oid != "2.5.29.30":
+            return False
+        try:
+            top = asn1.read_tlv(ext.value)
+            if top.tag != asn1.SEQUENCE or any(
+                c.tag not in (0xA0, 0xA1) or c.end > c.value_start
+                for c in asn1.children(ext.value, top)
+            ):
+                return False
+        except asn1.DerError:
+            return False
+    return True
+
+
+def _java_anchor(cert: Cert, i: int) -> list[Finding]:
+    """What Java's PKIXValidator asks of the trust anchor a path ends at."""
+    if cert.raw.version < 2:
+        return []  # Java allows version 1 anchors
+    subject = cert.subject_text
+    bc = cert.basic_constraints
+    if bc is None or not bc.ca:
+        return [
+            _err(
+                Code.NOT_A_CA,
+                i,
+                f"is the trust anchor but not a CA certificate; Java says: TrustAnchor with "
+                f'subject "{subject}" is not a CA certificate (allowed only with '
+                "-Djdk.security.allowNonCaAnchor=true)",
+            )
+        ]
+    ku = cert.key_usage
+    if ku is not None and not ku.key_cert_sign:
+        return [
+            _err(
+                Code.BAD_KEY_USAGE,
+                i,
+                f'is the trust anchor but its keyUsage lacks keyCertSign; Java says: TrustAnchor with subject "{subject}" '
+                "does not have keyCertSign bit set in KeyUsage extension",
+            )
+        ]
     return []
 
 
@@ -396,7 +513,7 @@ def _name_constraints(path: Sequence[Cert], skip_top: bool, p: Profile) -> list[
         if ext is None:
             continue
         try:
-            permitted, excluded = nameconstraints.parse(ext.value)
+            permitted, excluded = nameconstraints.parse(ext.value, java=p.java_parsing)
         except nameconstraints.NameConstraintError as exc:
             out.append(_err(Code.NAME_CONSTRAINTS, ci, str(exc)))
             continue
@@ -405,7 +522,8 @@ def _name_constraints(path: Sequence[Cert], skip_top: bool, p: Profile) -> list[
             if j > 0 and sub.self_issued:
                 continue  # RFC 5280 6.1.3 (b)
             try:
-                nameconstraints.check(nameconstraints.Names.of(sub), permitted, excluded, budget)
+                names = nameconstraints.Names.of(sub, java_cn=p.cn_name_constraints)
+                nameconstraints.check(names, permitted, excluded, budget, java=p.java_parsing)
             except nameconstraints.NameConstraintError as exc:
                 out.append(
                     _err(

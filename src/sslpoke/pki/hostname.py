@@ -121,19 +121,65 @@ def _java_label_match(label: str, pattern: str) -> bool:
     return re.fullmatch(regex, label) is not None
 
 
-def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool]) -> bool:
-    name = name.lower().rstrip(".")
-    template = template.lower().rstrip(".")
-    template_ascii = template.replace("*", "z")
-    if not (name + template_ascii).isascii():  # only U-labels need the idna codec (an import)
-        try:
-            name = name.encode("idna").decode("ascii")
-            template_ascii = template_ascii.encode("idna").decode("ascii")
-        except UnicodeError:
+def _java_unicode(name: str) -> str | None:
+    """``IDN.toUnicode(IDN.toASCII(name))`` as Java's HostnameChecker normalises names.
+
+    Java's java.net.IDN is IDNA2003, as Python's ``encodings.idna``; Java also
+    refuses code points unassigned in Unicode 3.2 (AllowUnassigned off), where
+    its toUnicode then leaves an A-label as it is. None: toASCII throws.
+    """
+    if name.isascii() and "xn--" not in name.lower():  # the common case needs no codec
+        return name.lower()
+    import unicodedata
+    from encodings import idna
+
+    labels = []
+    for label in name.split("."):
+        if label.isascii():
+            if label.lower().startswith("xn--"):
+                try:
+                    decoded = idna.ToUnicode(label)
+                except UnicodeError:
+                    decoded = label
+                if any(unicodedata.ucd_3_2_0.category(ch) == "Cn" for ch in decoded):
+                    decoded = label
+                label = decoded
+        else:
+            try:
+                idna.ToASCII(label)
+            except UnicodeError:
+                return None
+        labels.append(label.lower())
+    return ".".join(labels)
+
+
+def _java_sni_name_ok(host: str) -> bool:
+    """Would ``new SNIHostName(host)`` accept it (IDN.toASCII with STD3 rules)?"""
+    from encodings import idna
+
+    for label in host.split("."):
+        if not label or label.startswith("-") or label.endswith("-"):
             return False
+        if label.isascii():
+            if not all(ch.isalnum() or ch == "-" for ch in label) or len(label) > 63:
+                return False
+        else:
+            try:
+                idna.ToASCII(label)
+            except UnicodeError:
+                return False
+    return True
+
+
+def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool]) -> bool:
+    unicode_name = _java_unicode(name.rstrip("."))
+    unicode_template = _java_unicode(template.rstrip("."))
+    if unicode_name is None or unicode_template is None:
+        return False
+    name, template = unicode_name, unicode_template
     if _java_illegal_wildcard(template, public_anchor):
         return False
-    if not is_valid_dns_name(template_ascii):
+    if not _java_sni_name_ok(template.replace("*", "z")):
         return False
     names, patterns = name.split("."), template.split(".")
     if len(names) != len(patterns):

@@ -9,6 +9,7 @@ the number of comparisons is budgeted and a path over budget is rejected.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,14 +55,16 @@ class Subtrees:
         return len(self.dns) + len(self.ip) + len(self.email) + len(self.dir) + len(self.uri)
 
 
-def _subtrees(names: list[x509.GeneralName] | None, what: str) -> Subtrees | None:
+def _subtrees(
+    names: list[x509.GeneralName] | None, what: str, java: bool = False
+) -> Subtrees | None:
     if names is None:
         return None
     out = Subtrees()
     for gn in names:
         if isinstance(gn, x509.DNSName):
             value = gn.value.lower()
-            if value and not is_valid_dns_name(value):
+            if value and not java and not is_valid_dns_name(value):
                 raise NameConstraintError(f"malformed {what} dNSName constraint {gn.value!r}")
             out.dns.append(value.rstrip("."))
         elif isinstance(gn, x509.IPAddress):
@@ -79,13 +82,19 @@ def _subtrees(names: list[x509.GeneralName] | None, what: str) -> Subtrees | Non
     return out
 
 
-def parse(nc: x509.NameConstraints) -> tuple[Subtrees | None, Subtrees | None]:
-    """Split a NameConstraints extension; raises on forms RFC 5280 forbids."""
-    permitted = _subtrees(nc.permitted_subtrees, "permitted")
-    excluded = _subtrees(nc.excluded_subtrees, "excluded")
+def parse(
+    nc: x509.NameConstraints, *, java: bool = False
+) -> tuple[Subtrees | None, Subtrees | None]:
+    """Split a NameConstraints extension; raises on forms RFC 5280 forbids.
+
+    ``java``: as Java reads them, which takes an empty extension as no constraint
+    and a dNSName constraint as a plain string.
+    """
+    permitted = _subtrees(nc.permitted_subtrees, "permitted", java)
+    excluded = _subtrees(nc.excluded_subtrees, "excluded", java)
     empty_p = permitted is None or (permitted.size() == 0 and not permitted.other)
     empty_e = excluded is None or (excluded.size() == 0 and not excluded.other)
-    if empty_p and empty_e:
+    if empty_p and empty_e and not java:
         raise NameConstraintError("name constraints extension with no subtrees")
     return permitted, excluded
 
@@ -136,6 +145,12 @@ def dir_within(name: tuple[Any, ...], base: tuple[Any, ...]) -> bool:
     return len(base) <= len(name) and name[: len(base)] == base
 
 
+# What Java's DNSName accepts: dot-separated labels of letters, digits and hyphens.
+_JAVA_DNS = re.compile(
+    r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?"
+)
+
+
 @dataclass
 class Names:
     """Every name of one certificate that constraints apply to."""
@@ -148,7 +163,9 @@ class Names:
     other: set[str]
 
     @classmethod
-    def of(cls, cert: Cert) -> Names:
+    def of(cls, cert: Cert, *, java_cn: bool = False) -> Names:
+        """``java_cn``: Java also checks the last common name, as a DNS name (or IP
+        address) when the SAN holds none of that kind (NameConstraintsExtension.verify)."""
         san = cert.san
         dns: list[str] = []
         ips: list[Any] = []
@@ -171,6 +188,17 @@ class Names:
                 other.add(type(gn).__name__)
         if cert.subject.rdns:
             dirs.append(cert.subject_key)
+        if java_cn and cert.common_names:
+            cn = cert.common_names[-1]
+            try:
+                ips_from_cn = [ipaddress.ip_address(cn)]
+            except ValueError:
+                ips_from_cn = []
+            if ips_from_cn:
+                if not ips:
+                    ips.extend(ips_from_cn)
+            elif not dns and _JAVA_DNS.fullmatch(cn):
+                dns.append(cn.lower().rstrip("."))
         return cls(dns, ips, emails, dirs, uris, other)
 
     def count(self) -> int:
@@ -178,9 +206,23 @@ class Names:
 
 
 def check(
-    names: Names, permitted: Subtrees | None, excluded: Subtrees | None, budget: Budget
+    names: Names,
+    permitted: Subtrees | None,
+    excluded: Subtrees | None,
+    budget: Budget,
+    *,
+    java: bool = False,
 ) -> None:
-    """Raise :class:`NameConstraintError` if any name breaks the constraints."""
+    """Raise :class:`NameConstraintError` if any name breaks the constraints.
+
+    ``java``: Java's rules (sun.security.x509.DNSName and IPAddressName): a DNS
+    name is compared as a string, so a wildcard is just a label ``*`` and a
+    malformed name is not refused; an iPAddress SAN that holds a network counts
+    as that network.
+    """
+    if java:
+        _check_java(names, permitted, excluded)
+        names = Names([], [], names.email, names.dir, names.uri, names.other)
     budget.spend(
         names.count()
         * ((permitted.size() if permitted else 0) + (excluded.size() if excluded else 0))
@@ -245,3 +287,23 @@ def check(
             raise NameConstraintError("a directory name is excluded by a name constraint")
         if permitted and permitted.dir and not any(dir_within(dn, p) for p in permitted.dir):
             raise NameConstraintError("a directory name is outside the permitted subtrees")
+
+
+def _check_java(names: Names, permitted: Subtrees | None, excluded: Subtrees | None) -> None:
+    for dns in names.dns:
+        if excluded and any(dns_within(dns, e) for e in excluded.dns):
+            raise NameConstraintError(f"{dns} is excluded by a name constraint")
+        if permitted and permitted.dns and not any(dns_within(dns, p) for p in permitted.dns):
+            raise NameConstraintError(
+                f"{dns} is outside the permitted names ({', '.join(permitted.dns[:4])})"
+            )
+    for ip in names.ip:
+        net = ipaddress.ip_network(ip) if not isinstance(ip, IpNet) else ip
+
+        def inside(base: Any, net: Any = net) -> bool:
+            return bool(net.version == base.version and net.subnet_of(base))
+
+        if excluded and any(inside(n) for n in excluded.ip):
+            raise NameConstraintError(f"{ip} is excluded by a name constraint")
+        if permitted and permitted.ip and not any(inside(n) for n in permitted.ip):
+            raise NameConstraintError(f"{ip} is outside the permitted addresses")

@@ -51,6 +51,23 @@ class Profile(NamedTuple):
     tls_key_usage: bool
     #: Longest path: intermediates that are not self-issued.
     max_depth: int
+    #: Java's PKIXValidator.verifyTrustAnchor: a v3 anchor (other than the pinned
+    #: server certificate) must be a CA with keyCertSign, unless the JVM runs
+    #: with ``-Djdk.security.allowNonCaAnchor=true``.
+    anchor_must_be_ca: bool = False
+    #: Java's AdaptableX509CertSelector: an issuer whose subjectKeyIdentifier
+    #: differs from the child's authorityKeyIdentifier is not its issuer.
+    aki_must_match: bool = False
+    #: Java's NameConstraintsExtension: a certificate without DNS (IP) names in
+    #: its SAN has its last common name checked as a DNS name (IP address).
+    cn_name_constraints: bool = False
+    #: Java's certificate parser (X509CertImpl): it ignores a non-critical extension
+    #: it cannot parse, reads an empty nameConstraints as none, refuses a critical
+    #: SAN with no names and an empty subject without a critical SAN.
+    java_parsing: bool = False
+    #: RFC 5280 6.1 certificate policy processing (requireExplicitPolicy,
+    #: inhibitAnyPolicy), as Java's PolicyChecker does it.
+    policy_checks: bool = False
 
 
 JAVA = Profile(
@@ -65,7 +82,10 @@ JAVA = Profile(
     rsa_bits_multiple_of_8=False,
     min_dsa_bits=1024,
     min_ec_bits=224,
-    allowed_curves=None,
+    # SunEC in JDK 16 and later implements only the three NIST prime curves (the
+    # legacy curves were removed, JDK-8235710): a signature by any other curve
+    # fails with "Curve not supported" (measured on 17.0.15 by the differential test).
+    allowed_curves=frozenset({"secp256r1", "secp384r1", "secp521r1"}),
     allow_eddsa=True,
     warn_rsa_bits=2048,
     strict_structure=False,
@@ -74,6 +94,11 @@ JAVA = Profile(
     any_eku_ok=True,
     tls_key_usage=True,
     max_depth=8,
+    anchor_must_be_ca=True,
+    aki_must_match=True,
+    cn_name_constraints=True,
+    java_parsing=True,
+    policy_checks=True,
 )
 
 WEBPKI = Profile(

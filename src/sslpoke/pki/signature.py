@@ -42,6 +42,9 @@ def check_signature(child: Cert, issuer: Cert) -> Sig:
             key.verify(signature, tbs, params, algo)
         elif isinstance(key, ec.EllipticCurvePublicKey):
             params = cert.signature_algorithm_parameters
+            if params is None and cert.signature_hash_algorithm is not None:
+                # cryptography names no parameters for ecdsa-with-SHA1; the hash is enough.
+                params = ec.ECDSA(cert.signature_hash_algorithm)
             if not isinstance(params, ec.ECDSA):
                 return Sig.BAD
             key.verify(signature, tbs, params)

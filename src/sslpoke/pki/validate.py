@@ -43,9 +43,35 @@ class Validation(NamedTuple):
     top_self_signed: bool  # the closest path ends at a self-signed certificate
 
 
-def _untrusted_finding(cand: Candidate, self_signed: bool) -> Finding:
+def _untrusted_finding(cand: Candidate, self_signed: bool, builder: PathBuilder) -> Finding:
     top = len(cand.path) - 1
     last = cand.path[-1]
+    passed_over = [(a, why) for a, why in builder.rejected if a.raw.subject == last.raw.issuer]
+    if passed_over and not self_signed and not cand.too_long:
+        anchor, why = passed_over[0]
+        if why == "dates":
+            when = (
+                f"expired on {anchor.not_after:%Y-%m-%d}"
+                if anchor.not_after < builder.at
+                else f"is not valid before {anchor.not_before:%Y-%m-%d}"
+            )
+            return Finding(
+                Code.UNKNOWN_CA,
+                Severity.ERROR,
+                top,
+                f"is issued by the truststore's {anchor.display_name!r}, which {when}; the server "
+                "sends its chain out of order, so Java builds the path itself and its builder skips "
+                "trust anchors that are not valid now (send the chain in order, or renew the root)",
+            )
+        return Finding(
+            Code.UNKNOWN_CA,
+            Severity.ERROR,
+            top,
+            f"names its issuer's key identifier {(last.aki_key_id or b'').hex(':')}, but the "
+            f"truststore's {anchor.display_name!r} has key identifier {(anchor.ski or b'').hex(':')}: "
+            "Java does not chain them (Path does not chain with any of the trust anchors); "
+            "the CA was probably re-keyed",
+        )
     if cand.too_long:
         return Finding(
             Code.CHAIN_TOO_LONG,
@@ -65,6 +91,27 @@ def _untrusted_finding(cand: Candidate, self_signed: bool) -> Finding:
     )
 
 
+def _java_validates_as_sent(leaf: Cert, intermediates: Sequence[Cert], anchors: AnchorSet) -> bool:
+    """Does Java's PKIXValidator validate the chain as sent (rather than build a path)?
+
+    It does when each certificate names the next as its issuer, up to one that is
+    trusted (or has a trusted certificate's name and key), or up to the last one
+    when a trusted certificate bears its issuer's name. Only then does it choose
+    the anchor by the child's authorityKeyIdentifier; its path builder matches
+    anchors by name and signature alone.
+    """
+    chain = [leaf, *intermediates]
+    if leaf in anchors:
+        return False
+    for i in range(1, len(chain)):
+        if chain[i].subject_key != chain[i - 1].issuer_key:
+            return False
+        if anchors.match(chain[i], same_key_counts=True) is not None:
+            return True
+    last = chain[-1]
+    return bool(anchors.with_subject(last.raw.issuer, last.issuer_key))
+
+
 def _score(result: PathResult) -> tuple[int, int, int]:
     if result.anchor is not None:
         return (0, len(result.errors), len(result.path))
@@ -80,12 +127,16 @@ def validate(
     max_depth: int | None = None,
 ) -> Validation:
     """Find a valid path for ``leaf``, or the one that comes closest."""
+    java_mode = ctx.profile.aki_must_match
+    as_sent = java_mode and _java_validates_as_sent(leaf, intermediates, anchors)
     builder = PathBuilder(
         anchors,
         intermediates,
         at=ctx.at,
         max_depth=ctx.profile.max_depth if max_depth is None else max_depth,
         same_key_counts=not ctx.profile.check_anchor,
+        aki_must_match=java_mode and as_sent,
+        anchor_dates=java_mode and not as_sent,
     )
     best: PathResult | None = None
     best_self_signed = False
@@ -96,7 +147,7 @@ def validate(
         self_signed = False
         if cand.anchor is None:
             self_signed = not cand.too_long and builder.self_signed(cand.path[-1])
-            findings.insert(0, _untrusted_finding(cand, self_signed))
+            findings.insert(0, _untrusted_finding(cand, self_signed, builder))
         result = PathResult(cand.path, cand.links, cand.anchor, tuple(findings))
         if result.ok:
             return Validation(True, result, count, builder.exhausted, False)
