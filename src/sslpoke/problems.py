@@ -34,6 +34,7 @@ class Code(StrEnum):
     INCOMPLETE_CHAIN = "incomplete-chain"
     OUTDATED_TRUSTSTORE = "outdated-truststore"
     INTERCEPTED = "intercepted"
+    DISTRUSTED_CA = "distrusted-ca"
     EXPIRED = "expired"
     NOT_YET_VALID = "not-yet-valid"
     HOSTNAME_MISMATCH = "hostname-mismatch"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sslpoke.problems import Code, Problem, Severity
@@ -59,6 +60,8 @@ class ChosenStore(NamedTuple):
     from_java_defaults: bool = False  # chosen by a JVM's own rules rather than named by the user
     bundle: str | None = None  # "system" or "mozilla": a bundle sslpoke reads but never edits
     password: str | None = None  # the one the store was opened with (needed to write it back)
+    #: The JVM's -D properties (passwords left out): its validation rules depend on them.
+    jvm_properties: Mapping[str, str] = MappingProxyType({})
 
     def __repr__(self) -> str:  # never show the password
         return (
@@ -99,6 +102,7 @@ def choose(request: StoreRequest) -> ChosenStore:
         request.java_args, env, command_line_label="the -D arguments given"
     )
     password = request.password if request.password is not None else settings.password
+    props = MappingProxyType(java_options.all_properties(request.java_args, env))
     java_home = request.java_home
     if java_home is None:
         java = java_on_path(dict(env))
@@ -112,11 +116,14 @@ def choose(request: StoreRequest) -> ChosenStore:
                 origin=f"-D{java_options.TRUSTSTORE}",
             )
             return ChosenStore(
-                store, real_path=_symlink(Path(settings.truststore)), password=password
+                store,
+                real_path=_symlink(Path(settings.truststore)),
+                password=password,
+                jvm_properties=props,
             )
         store = load_system()
         note = "no java found on PATH, so the operating system's CA bundle is used"
-        return ChosenStore(_with_note(store, note), bundle="system")
+        return ChosenStore(_with_note(store, note), bundle="system", jvm_properties=props)
 
     choice = default_store(java_home, settings)
     problems: list[Problem] = []
@@ -143,6 +150,7 @@ def choose(request: StoreRequest) -> ChosenStore:
         _symlink(choice.path),
         from_java_defaults=not named,
         password=password,
+        jvm_properties=props,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import sslpoke
 from sslpoke.pki.certs import Cert, CertificateParseError, load_pem_or_der
+from sslpoke.pki.policy import Profile
 from sslpoke.pki.revocation import CrlSet, load_crls
 from sslpoke.stores import StoreType, TrustEntry, TrustStore
 
@@ -73,7 +74,7 @@ class Outcome:
         return self.verdict == self.expected
 
 
-def run_case(case: dict[str, Any], profile: str) -> Outcome:
+def run_case(case: dict[str, Any], profile: str | Profile) -> Outcome:
     """Validate one testcase as ``sslpoke verify`` would; a crash is a test failure, not a verdict."""
     import time
 

@@ -535,6 +535,17 @@ def _leaf_twice(case: Case, rng: random.Random) -> None:
     case.sent.insert(1, "L")
 
 
+def named_case(ident: int, mutations: list[str], **keys: str) -> Case:
+    """A fixed case: the baseline with these mutations and, optionally, chosen key kinds."""
+    case = baseline(ident, 0, random.Random(ident))
+    for role, kind in keys.items():
+        case.specs[role].key = kind
+    for name in mutations:
+        MUTATIONS[name](case, random.Random(ident))
+        case.mutations.append(name)
+    return case
+
+
 def generate(seed: int, count: int, *, start: int = 0) -> list[Case]:
     """``count`` cases from ``seed``: the same seed gives the same cases."""
     rng = random.Random(seed)

@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,8 +26,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 import sslpoke
+from sslpoke.java.options import properties
+from sslpoke.java.rules import profile_for, read_rules
+from sslpoke.java.truststore import java_home_of
 from sslpoke.pki.certs import der_to_pem
-from tests.differential.chains import Case, build
+from sslpoke.pki.policy import Profile
+from tests.differential.chains import Built, Case, build
 
 HERE = Path(__file__).resolve().parent
 JUDGE_SOURCE = HERE / "DiffJudge.java"
@@ -64,15 +69,22 @@ class Prepared:
         self.context: ssl.SSLContext | None = None
         self.problem = ""
         built = build(case)
-        anchors = [
-            pkcs12.PKCS12Certificate(
-                x509.load_der_x509_certificate(built.ders[n]), f"t{i}".encode()
-            )
-            for i, n in enumerate(case.trust)
-        ]
+        with warnings.catch_warnings():  # zero and negative serials are among the mutations
+            warnings.simplefilter("ignore")
+            anchors = self._anchors(case, built.ders)
         self.store.write_bytes(
             pkcs12.serialize_java_truststore(anchors, serialization.NoEncryption())
         )
+        self._serve(case, built, folder)
+
+    @staticmethod
+    def _anchors(case: Case, ders: dict[str, bytes]) -> list[pkcs12.PKCS12Certificate]:
+        return [
+            pkcs12.PKCS12Certificate(x509.load_der_x509_certificate(ders[n]), f"t{i}".encode())
+            for i, n in enumerate(case.trust)
+        ]
+
+    def _serve(self, case: Case, built: Built, folder: Path) -> None:
         chain = folder / f"{case.ident}.chain.pem"
         key = folder / f"{case.ident}.key.pem"
         chain.write_bytes(b"".join(_pem(built.ders[n]) for n in case.sent))
@@ -152,14 +164,20 @@ def compile_judge(javac: str, out: Path) -> Path:
     return out
 
 
-def java_verdicts(java: str, classes: Path, port: int, prepared: list[Prepared]) -> dict[int, str]:
+def java_verdicts(
+    java: str,
+    classes: Path,
+    port: int,
+    prepared: list[Prepared],
+    jvm_args: tuple[str, ...] = (),
+) -> dict[int, str]:
     lines = "".join(
         f"{p.case.ident} {p.case.host} {port} {p.store}\n"
         for p in prepared
         if p.context is not None
     )
     done = subprocess.run(
-        [java, "-cp", str(classes), "DiffJudge"],
+        [java, *jvm_args, "-cp", str(classes), "DiffJudge"],
         input=lines,
         capture_output=True,
         text=True,
@@ -182,7 +200,12 @@ def _loopback(host: object, port: object, *args: object, **kw: object) -> list[t
     return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
 
-def sslpoke_verdict(p: Prepared, port: int) -> tuple[bool, tuple[str, ...]]:
+def rules_of(java: str, jvm_args: tuple[str, ...] = ()) -> Profile:
+    """The java profile with the rules of the judge JVM (as sslpoke reads them)."""
+    return profile_for(read_rules(java_home_of(Path(java)), properties(jvm_args)))
+
+
+def sslpoke_verdict(p: Prepared, port: int, profile: Profile) -> tuple[bool, tuple[str, ...]]:
     report = sslpoke.probe(
         p.case.host,
         port,
@@ -190,20 +213,24 @@ def sslpoke_verdict(p: Prepared, port: int) -> tuple[bool, tuple[str, ...]]:
         timeout=10,
         reference=False,
         resolver=_loopback,
+        profile=profile,
     )
     return report.ok, tuple(sorted({e.code.value for e in report.errors}))
 
 
-def run(cases: list[Case], java: str, classes: Path, folder: Path) -> list[Outcome]:
+def run(
+    cases: list[Case], java: str, classes: Path, folder: Path, jvm_args: tuple[str, ...] = ()
+) -> list[Outcome]:
     prepared = [Prepared(c, folder) for c in cases]
+    profile = rules_of(java, jvm_args)
     outcomes: list[Outcome] = []
     with serving(prepared) as server:
-        java_says = java_verdicts(java, classes, server.port, prepared)
+        java_says = java_verdicts(java, classes, server.port, prepared, jvm_args)
         for p in prepared:
             if p.context is None:
                 outcomes.append(Outcome(p.case, None, p.problem, None, ()))
                 continue
-            ok, codes = sslpoke_verdict(p, server.port)
+            ok, codes = sslpoke_verdict(p, server.port, profile)
             text = java_says[p.case.ident]
             outcomes.append(Outcome(p.case, text.startswith("OK"), text, ok, codes))
     return outcomes

@@ -213,6 +213,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Use a certificate from a CA allowed to issue for this name.",
         ),
         CodeInfo(
+            Code.DISTRUSTED_CA,
+            _E,
+            "The root is one Java distrusts for server certificates issued after a date (jdk.security.caDistrustPolicies).",
+            "sun.security.validator.ValidatorException: TLS Server certificate issued after <date> and anchored by a distrusted legacy <CA> root CA: <root>",
+            "Get a certificate from another CA; as a last resort, remove the policy from jdk.security.caDistrustPolicies in a -Djava.security.properties file.",
+        ),
+        CodeInfo(
             Code.POLICY,
             _E,
             "A CA requires an explicit certificate policy that the certificates below it do not carry.",

@@ -76,6 +76,22 @@ def properties(tokens: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def all_properties(
+    command_line: Iterable[str] = (), env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every ``-D`` property the JVM ends up with, in its order, passwords left out."""
+    env = env or {}
+    merged: dict[str, str] = {}
+    layers = [env.get(v, "") for v in OPTION_VARIABLES]
+    for text in layers:
+        merged.update(properties(split_options(text)) if text else {})
+    merged.update(properties(command_line))
+    for var in LATE_VARIABLES:
+        if env.get(var):
+            merged.update(properties(split_options(env[var])))
+    return {k: v for k, v in merged.items() if not k.lower().endswith("password")}
+
+
 def resolve(
     command_line: Iterable[str] = (),
     env: Mapping[str, str] | None = None,

@@ -361,6 +361,18 @@ class Cert:
         return algo.name if algo is not None else None
 
     @cached_property
+    def signature_key_type(self) -> str | None:
+        """The key type of the signature algorithm: RSA, EC, DSA, Ed25519, Ed448."""
+        oid = self.x.signature_algorithm_oid.dotted_string
+        if oid.startswith("1.2.840.113549.1.1."):
+            return "RSA"
+        if oid.startswith("1.2.840.10045.4."):
+            return "EC"
+        if oid.startswith(("1.2.840.10040.4.", "2.16.840.1.101.3.4.3.")):
+            return "DSA"
+        return {"1.3.101.112": "Ed25519", "1.3.101.113": "Ed448"}.get(oid)
+
+    @cached_property
     def signature_algorithm(self) -> str:
         """A readable name such as ``sha256WithRSAEncryption`` or ``ecdsa-with-SHA384``."""
         oid = self.x.signature_algorithm_oid

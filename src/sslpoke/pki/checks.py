@@ -154,6 +154,8 @@ def check_path(
                 )
             )
 
+    if anchored and anchor is not None and p.ca_distrust:
+        out.extend(_distrust(path, anchor, p))
     out.extend(_path_length(path, anchored, p))
     out.extend(_name_constraints(path, anchored and not p.anchor_name_constraints, p))
     if p.policy_checks:
@@ -290,6 +292,16 @@ def _signature_algorithm(cert: Cert, i: int, p: Profile, anchor: Anchor | None) 
                 "private root, refused by browsers and most other clients",
             )
         ]
+    refused = p.tls_refused_signatures
+    if refused and (algo in refused or ("dsa" in refused and cert.signature_key_type == "DSA")):
+        return [
+            _err(
+                Code.WEAK_SIGNATURE,
+                i,
+                f"is signed with {name}, which {p.java or 'this Java'}'s TLS client does not accept "
+                f"(Java says: Algorithm constraints check failed on signature algorithm)",
+            )
+        ]
     if p.allowed_hashes is not None and algo and algo not in p.allowed_hashes:
         return [_err(Code.WEAK_SIGNATURE, i, f"is signed with {name}, which is not allowed")]
     return []
@@ -390,6 +402,25 @@ def _java_anchor(cert: Cert, i: int) -> list[Finding]:
             )
         ]
     return []
+
+
+def _distrust(path: Sequence[Cert], anchor: Anchor, p: Profile) -> list[Finding]:
+    """jdk.security.caDistrustPolicies: judged on the leaf's notBefore, as the JDK does."""
+    from sslpoke.data.jdk_distrust import distrusting
+
+    policy = distrusting(anchor.cert.sha256.hex(), p.ca_distrust)
+    if policy is None or path[0].not_before.date() <= policy.after:
+        return []
+    return [
+        _err(
+            Code.DISTRUSTED_CA,
+            len(path) - 1,
+            f"is distrusted by Java for server certificates issued after {policy.after} "
+            f"({policy.name} in jdk.security.caDistrustPolicies); Java says: TLS Server certificate "
+            f"issued after {policy.after} and anchored by a distrusted legacy {policy.label} root CA: "
+            f"{anchor.cert.subject_text}",
+        )
+    ]
 
 
 def _critical_extensions(cert: Cert, i: int) -> list[Finding]:
@@ -620,7 +651,9 @@ def _hostname(path: Sequence[Cert], anchor: Anchor | None, ctx: Context) -> list
         def public() -> bool:
             return bool(anchor is not None and judge is not None and judge(anchor.cert))
 
-        result = hostname.check_java(leaf, ctx.hostname, public_anchor=public)
+        result = hostname.check_java(
+            leaf, ctx.hostname, public_anchor=public, version=ctx.profile.java_version
+        )
     if result.ok:
         return []
     code = (

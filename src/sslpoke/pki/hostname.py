@@ -171,7 +171,10 @@ def _java_sni_name_ok(host: str) -> bool:
     return True
 
 
-def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool]) -> bool:
+def java_dns_match(
+    name: str, template: str, *, public_anchor: Callable[[], bool], leftmost_only: bool = False
+) -> bool:
+    """``leftmost_only``: a wildcard counts only in the first label (Java 25; 17 takes any)."""
     unicode_name = _java_unicode(name.rstrip("."))
     unicode_template = _java_unicode(template.rstrip("."))
     if unicode_name is None or unicode_template is None:
@@ -182,15 +185,31 @@ def java_dns_match(name: str, template: str, *, public_anchor: Callable[[], bool
     if not _java_sni_name_ok(template.replace("*", "z")):
         return False
     names, patterns = name.split("."), template.split(".")
+    if leftmost_only and any("*" in p for p in patterns[1:]):
+        return False
     if len(names) != len(patterns):
         return False
     return all(_java_label_match(n, p) for n, p in zip(names, patterns, strict=True))
 
 
 def check_java(
-    cert: Cert, name: str, *, public_anchor: Callable[[], bool] = lambda: False
+    cert: Cert,
+    name: str,
+    *,
+    public_anchor: Callable[[], bool] = lambda: False,
+    version: tuple[int, ...] = (17,),
 ) -> NameCheck:
-    """``public_anchor`` is asked only for wildcard names: does the chain end at a JDK root?"""
+    """``public_anchor`` is asked only for wildcard names: does the chain end at a JDK root?
+
+    ``version``: the Java whose HostnameChecker to follow. Java 25 (measured on
+    25.0.3) takes a wildcard only in the leftmost label and fails outright when
+    the SAN extension cannot be parsed; Java 17 ignores such a SAN and uses the CN.
+    """
+    if version >= (25,) and any(u.oid == "2.5.29.17" for u in cert.unparsed_extensions):
+        return NameCheck(
+            False, "the subjectAltName extension cannot be parsed (Java 25: not enough content)"
+        )
+    leftmost = version >= (25,)
     ip = parse_ip(name)
     if ip is not None:
         if cert.san is None:
@@ -199,10 +218,13 @@ def check_java(
             return NameCheck(True, "")
         return NameCheck(False, f"No subject alternative names matching IP address {ip} found")
     if cert.san_dns:
-        if any(java_dns_match(name, p, public_anchor=public_anchor) for p in cert.san_dns):
+        if any(
+            java_dns_match(name, p, public_anchor=public_anchor, leftmost_only=leftmost)
+            for p in cert.san_dns
+        ):
             return NameCheck(True, "")
         return NameCheck(False, f"No subject alternative DNS name matching {name} found.")
     cns = cert.common_names
-    if cns and java_dns_match(name, cns[-1], public_anchor=public_anchor):
+    if cns and java_dns_match(name, cns[-1], public_anchor=public_anchor, leftmost_only=leftmost):
         return NameCheck(True, "")
     return NameCheck(False, f"No name matching {name} found")

@@ -68,6 +68,14 @@ class Profile(NamedTuple):
     #: RFC 5280 6.1 certificate policy processing (requireExplicitPolicy,
     #: inhibitAnyPolicy), as Java's PolicyChecker does it.
     policy_checks: bool = False
+    #: jdk.security.caDistrustPolicies in force (see sslpoke.data.jdk_distrust).
+    ca_distrust: frozenset[str] = frozenset()
+    #: Certificate signatures the JVM's TLS client does not accept ("dsa", "sha224").
+    tls_refused_signatures: frozenset[str] = frozenset()
+    #: Which Java the rules are from, for the report (None: not a Java profile).
+    java: str | None = None
+    #: That Java's version, where its behaviour depends on it (host name checks).
+    java_version: tuple[int, ...] = (17, 0, 15)
 
 
 JAVA = Profile(
@@ -99,6 +107,8 @@ JAVA = Profile(
     cn_name_constraints=True,
     java_parsing=True,
     policy_checks=True,
+    ca_distrust=frozenset({"SYMANTEC_TLS", "ENTRUST_TLS", "CAMERFIRMA_TLS"}),
+    java="Java 17.0.15 defaults",
 )
 
 WEBPKI = Profile(

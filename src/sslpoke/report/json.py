@@ -46,6 +46,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "target": report.target,
         "checked_name": report.checked_name,
         "profile": report.profile,
+        "java_rules": report.java_rules,
         "at": report.at.isoformat(),
         "seconds": report.seconds,
         "truststore": _plain(report.truststore._asdict()) if report.truststore else None,

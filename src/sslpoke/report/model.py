@@ -104,6 +104,7 @@ class Report(NamedTuple):
     path: tuple[PathStep, ...] = ()  # the valid path, or the closest one
     problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
+    java_rules: str | None = None  # whose rules the java profile applied (version, vendor, home)
 
     @property
     def errors(self) -> tuple[Problem, ...]:

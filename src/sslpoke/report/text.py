@@ -106,6 +106,8 @@ def _context(report: Report) -> list[Line]:
             ),
         ]
     )
+    if report.java_rules:
+        out.append([("  rules     ", "dim"), (report.java_rules, None)])
     store = report.truststore
     if store is not None:
         where = store.location + (f" → {store.resolved}" if store.resolved else "")

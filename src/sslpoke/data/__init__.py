@@ -1,0 +1,1 @@
+"""Dated reference data, each table with its source (see each module's docstring)."""
