@@ -74,8 +74,10 @@ def test_confirm_text_names_the_jvm(lab: Lab, tmp_path: Path, java: str) -> None
 def test_java_path_uses_that_jvms_store(lab: Lab, tmp_path: Path) -> None:
     """Every installed JVM: sslpoke reads its default truststore (none trusts the lab root)."""
     scenario = lab.scenarios()["trusted"]()
+    installs = find_javas()
+    assert installs, "sslpoke finds no Java, though the tests' JVM is installed"
     with serving(scenario) as server:
-        for install in find_javas():
+        for install in installs:
             done = sslpoke_cli("localhost", str(server.port), "--java", str(install.java), "--json")
             data = json.loads(done.stdout)
             assert data["truststore"]["location"] == str(install.store.path)

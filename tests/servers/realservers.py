@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from sslpoke.lab.pki import Issued
+from tests.conftest import skip_or_fail_in_ci
 
 
 @contextmanager
@@ -74,7 +75,7 @@ def need(binary: str, package: str) -> str:
         f"/usr/sbin/{binary}" if Path(f"/usr/sbin/{binary}").exists() else None
     )
     if path is None:
-        pytest.skip(
+        skip_or_fail_in_ci(
             f"{binary} is not installed (Debian package {package}; ./bootstrap installs it as root)"
         )
     return path
@@ -350,7 +351,7 @@ def postgres(folder: Path, cert: Path, key: Path) -> Iterator[dict[str, int]]:
     """A throwaway cluster with ssl = on, run as the postgres user (initdb refuses root)."""
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     if not bins:
-        pytest.skip(
+        skip_or_fail_in_ci(
             "PostgreSQL is not installed (Debian package postgresql; ./bootstrap installs it as root)"
         )
     bindir = bins[-1].parent

@@ -373,19 +373,47 @@ def _untrusted(
     )
 
 
+def _own_chain(chain: Sequence[Cert]) -> list[Cert]:
+    """The leaf and its issuers among the sent certificates, walked by name (bounded)."""
+    walk = [chain[0]]
+    while len(walk) <= len(chain):
+        top = walk[-1]
+        if top.self_issued:
+            break
+        nxt = next(
+            (c for c in chain if c.subject_key == top.issuer_key and c not in walk), None
+        )
+        if nxt is None:
+            break
+        walk.append(nxt)
+    return walk
+
+
 def _chain_order(facts: Facts) -> Problem | None:
+    """Warn only about certificates that really are out of order or unrelated.
+
+    A certificate is part of the server's chain when it is on the path, is one of
+    the leaf's issuers by name (also when the path stops early at a trusted leaf or
+    intermediate), or has a path certificate's name and key (a cross-signed copy of
+    a trusted root): following advice to drop any of those would break other clients.
+    """
     chain = list(facts.chain)
     if len(chain) < 2 or facts.validation is None:
         return None
-    used = {c.sha256 for c in facts.validation.best.path}
-    unused = [i for i, c in enumerate(chain) if c.sha256 not in used]
-    misordered = [
-        i
-        for i in range(1, len(chain))
-        if chain[i].sha256 in used
-        and chain[i - 1].sha256 in used
-        and chain[i - 1].raw.issuer != chain[i].raw.subject
-    ]
+    path = facts.validation.best.path
+    own = _own_chain(chain)
+    same_key = {(c.raw.subject, c.raw.spki) for c in path}
+    related = {c.sha256 for c in (*path, *own)} | {
+        c.sha256 for c in chain if (c.raw.subject, c.raw.spki) in same_key
+    }
+    unused = [i for i, c in enumerate(chain) if c.sha256 not in related]
+    rank = {c.sha256: n for n, c in enumerate(own)}
+    misordered, highest = [], -1
+    for i, cert in enumerate(chain):  # sent after one of its own issuers
+        if cert.sha256 in rank:
+            if rank[cert.sha256] < highest:
+                misordered.append(i)
+            highest = max(highest, rank[cert.sha256])
     if not unused and not misordered:
         return None
     parts = []
