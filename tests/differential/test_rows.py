@@ -29,6 +29,22 @@ class Row(NamedTuple):
 
 ROWS = [
     Row(
+        "md5-signed-pinned-leaf",
+        ["anchor-is-leaf", "sig-md5-L"],
+        {},
+        False,
+        "weak-signature",
+        "handshake_failure",
+    ),
+    Row(
+        "empty-issuer-self-signed",
+        ["self-signed-leaf-trusted", "san-critical-empty-subject"],
+        {},
+        False,
+        "invalid-certificate",
+        "Empty issuer DN not allowed",
+    ),
+    Row(
         "non-ca-anchor",
         ["basic-constraints-false-R"],
         {},

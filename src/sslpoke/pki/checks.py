@@ -127,6 +127,18 @@ def check_path(
         out.extend(_key(cert, i, p, is_anchor))
         if not is_anchor:
             out.extend(_signature_algorithm(cert, i, p, anchor))
+        elif pinned_java and (cert.signature_hash or "") in p.forbidden_hashes:
+            # Java offers no signature scheme for it, so the server has no certificate
+            # it may send: the handshake fails before Java looks at its truststore.
+            out.append(
+                _err(
+                    Code.WEAK_SIGNATURE,
+                    i,
+                    f"is signed with {cert.signature_algorithm}; even trusted as it is, Java "
+                    "cannot use it: it offers no such signature scheme, so the handshake fails "
+                    "(Received fatal alert: handshake_failure)",
+                )
+            )
         if p.strict_structure and checked:
             out.extend(_structure(cert, i, is_leaf, is_anchor, n))
         if checked and not pinned_java:
@@ -327,6 +339,15 @@ def _unparsed(cert: Cert, i: int, p: Profile) -> list[Finding]:
                 )
             )
     san = cert.ext(x509.SubjectAlternativeName)
+    if p.java_parsing and not cert.issuer.rdns:
+        out.append(
+            _err(
+                Code.INVALID_CERTIFICATE,
+                i,
+                "has an empty issuer name, which Java refuses to parse "
+                "(Empty issuer DN not allowed in X509Certificates)",
+            )
+        )
     if p.java_parsing and not cert.subject.rdns and not (san is not None and san.critical):
         # X509CertImpl: "X.509 Certificate is incomplete: ..."
         out.append(
