@@ -29,7 +29,7 @@ def judged_cases() -> list[dict[str, object]]:
     return [
         c
         for c in limbo.server_cases()
-        if not c["validation_time"] and c["max_chain_depth"] is None and not limbo.skip_reason(c)
+        if not c["validation_time"] and c["max_chain_depth"] is None and not limbo.skip_reason(c, "java")
     ]
 
 
