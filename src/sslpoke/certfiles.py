@@ -6,13 +6,14 @@ import warnings
 from pathlib import Path
 
 from sslpoke.errors import CertificateFileError, StoreError
-from sslpoke.pki.certs import Cert, CertificateParseError, load_pem_or_der
+from sslpoke.pki.certs import Cert, CertificateParseError, load_pem_or_der, read_pem
 from sslpoke.stores import jks, pkcs12
 from sslpoke.stores.load import detect_type, read_file
 from sslpoke.stores.model import StoreType
 
 
-def _pkcs7(data: bytes) -> list[Cert] | None:
+def _pkcs7(data: bytes, path: Path) -> list[Cert] | None:
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs7
 
     with warnings.catch_warnings():
@@ -20,7 +21,11 @@ def _pkcs7(data: bytes) -> list[Cert] | None:
         for loader in (pkcs7.load_pem_pkcs7_certificates, pkcs7.load_der_pkcs7_certificates):
             try:
                 return [Cert.from_x509(c) for c in loader(data)]
-            except ValueError:
+            except UnsupportedAlgorithm:
+                raise CertificateFileError(
+                    f"{path}: a PKCS#7 file that is not signedData, so it holds no certificates"
+                ) from None
+            except (ValueError, CertificateParseError):
                 continue
     return None
 
@@ -38,13 +43,24 @@ def load_certificates(
     if kind in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
         return _from_keystore(data, kind, path, alias, password)
     if b"-----BEGIN PKCS7-----" in data or b"-----BEGIN CMS-----" in data:
-        certs = _pkcs7(data)
+        certs = _pkcs7(data, path)
         if certs:
             return certs
+    if b"-----BEGIN" in data:
+        read = read_pem(data)
+        if read.skipped and read.certs:
+            # Refused rather than read in part: trust --cert would import a partial set,
+            # verify would judge a chain that lacks a certificate the user meant to give.
+            raise CertificateFileError(
+                f"{path}: {len(read.skipped)} of {read.blocks} certificate blocks cannot be read "
+                f"({'; '.join(read.skipped[:5])}); fix or remove them"
+            )
     try:
         certs = load_pem_or_der(data)
-    except CertificateParseError:
-        certs = _pkcs7(data) or []
+    except CertificateParseError as exc:
+        certs = _pkcs7(data, path) or []
+        if not certs and data[:1] == b"\x30":  # DER that is no certificate sslpoke can read
+            raise CertificateFileError(f"{path}: {exc}") from None
     if not certs:
         what = (
             "PEM file with no certificate in it"
@@ -63,9 +79,17 @@ def _from_keystore(
     chains: dict[str, list[bytes]] = {}
     if kind is StoreType.PKCS12:
         parsed = pkcs12.parse(data, password if password is not None else "changeit", str(path))
-        for bag in parsed.bags():
-            if bag.kind == "cert" and bag.cert is not None and bag.alias:
+        bags = [b for b in parsed.bags() if b.kind == "cert" and b.cert is not None]
+        for bag in bags:
+            if bag.alias and bag.cert is not None:
                 chains.setdefault(bag.alias.lower(), []).append(bag.cert)
+        # A key entry's chain: its CA certificates are bags of their own, without an
+        # alias; Java rebuilds the chain by issuer name, and so does sslpoke.
+        keyed = {b.local_key_id for b in parsed.bags() if b.kind == "key" and b.local_key_id}
+        pool = [b.cert for b in bags if not b.alias and b.cert is not None]
+        for bag in bags:
+            if bag.alias and bag.local_key_id in keyed and bag.cert is not None:
+                chains[bag.alias.lower()] = _issuer_chain(bag.cert, pool)
     else:
         store = jks.parse(data, password, str(path))
         for entry in store.entries:
@@ -74,4 +98,27 @@ def _from_keystore(
     if not found:
         known = ", ".join(sorted(chains)[:10]) or "none"
         raise CertificateFileError(f"{path}: no entry with alias {alias!r} (aliases: {known})")
-    return [Cert(der) for der in found]
+    try:
+        return [Cert(der) for der in found]
+    except CertificateParseError as exc:
+        raise CertificateFileError(
+            f"{path}: the certificate of entry {alias!r} is corrupt ({exc})"
+        ) from None
+
+
+def _issuer_chain(leaf: bytes, pool: list[bytes]) -> list[bytes]:
+    """``leaf`` and its issuers from ``pool``, matched by name (bounded by the pool's size)."""
+    try:
+        chain = [Cert(leaf)]
+        candidates = [Cert(der) for der in pool]
+    except CertificateParseError:
+        return [leaf]
+    while len(chain) <= len(candidates) and not chain[-1].self_issued:
+        nxt = next(
+            (c for c in candidates if c.subject_key == chain[-1].issuer_key and c not in chain),
+            None,
+        )
+        if nxt is None:
+            break
+        chain.append(nxt)
+    return [c.der for c in chain]

@@ -56,7 +56,9 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"sslpoke: error: {message} (see {self.prog} --help)\n")
+        from sslpoke.errors import UsageError
+
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _store_options(p: argparse.ArgumentParser) -> None:
@@ -429,29 +431,77 @@ HANDLERS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure ends here as one line (or, under ``--json``, one
+    JSON object on stdout) and a documented exit code; never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv = _argv_with_default_command(argv)
-    wanted = next((a for a in argv if a in COMMANDS), None)
-    parser = build_parser(only=wanted)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    from sslpoke.errors import SslpokeError
-
-    if getattr(args, "timeout", 1) <= 0:
-        sys.stderr.write("sslpoke: error: --timeout must be a positive number of seconds\n")
-        return 2
+    as_json = "--json" in argv
     try:
-        return HANDLERS[args.command](args)
-    except SslpokeError as exc:
-        sys.stderr.write(f"sslpoke: error: {exc}\n")
-        return int(exc.exit_code)
+        return _dispatch(argv)
     except KeyboardInterrupt:
         sys.stderr.write("sslpoke: interrupted\n")
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # every failure, expected or not, is reported the same way
+        from sslpoke.errors import ExitCode, SslpokeError
+
+        if isinstance(exc, SslpokeError):
+            code, message, exit_code = exc.code, str(exc), int(exc.exit_code)
+        else:
+            code, exit_code = "internal-error", int(ExitCode.INTERNAL)
+            where = _where(exc)
+            message = (
+                f"internal error: {type(exc).__name__}: {exc}{where}. This is a bug in sslpoke: "
+                "please report it with the command you ran"
+            )
+        _report_error(code, message, exit_code, as_json)
+        return exit_code
+
+
+def _where(exc: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "sslpoke" in f.filename]
+    if not ours:
+        return ""
+    last = ours[-1]
+    from pathlib import PurePath
+
+    return f" (at {PurePath(last.filename).name}:{last.lineno})"
+
+
+def _report_error(code: str, message: str, exit_code: int, as_json: bool) -> None:
+    sys.stderr.write(f"sslpoke: error: {message}\n")
+    if as_json:
+        import json
+
+        data = {
+            "schema_version": 1,
+            "ok": False,
+            "exit_code": exit_code,
+            "error": {"code": code, "message": message},
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _dispatch(argv: list[str]) -> int:
+    argv = _argv_with_default_command(argv)
+    wanted = next((a for a in argv if a in COMMANDS), None)
+    parser = build_parser(only=wanted)
+    if not argv:
+        sys.stderr.write(parser.format_usage())
+        sys.stderr.write("sslpoke: give a host to probe, or a command (see sslpoke --help)\n")
+        return 2
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from sslpoke.errors import UsageError
+
+    if getattr(args, "timeout", 1) <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    return HANDLERS[args.command](args)
 
 
 def run() -> NoReturn:

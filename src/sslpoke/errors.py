@@ -19,12 +19,23 @@ class ExitCode(IntEnum):
     NO_CONNECTION = 3
     WRITE_FAILED = 4
     DECLINED = 5
+    INTERNAL = 70  # an unexpected failure inside sslpoke (sysexits' EX_SOFTWARE): a bug
 
 
 class SslpokeError(Exception):
     """Base class: ``str(err)`` is the one line shown to the user."""
 
     exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    @property
+    def code(self) -> str:
+        """A stable name for the kind of error (the ``error.code`` of the JSON output)."""
+        reason = getattr(self, "reason", None)
+        base = {
+            ExitCode.WRITE_FAILED: "write-failed",
+            ExitCode.DECLINED: "declined",
+        }.get(self.exit_code, "usage" if isinstance(self, UsageError) else "bad-input")
+        return f"{base}:{reason}" if reason else base
 
 
 class UsageError(SslpokeError):

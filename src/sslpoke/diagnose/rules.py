@@ -380,9 +380,7 @@ def _own_chain(chain: Sequence[Cert]) -> list[Cert]:
         top = walk[-1]
         if top.self_issued:
             break
-        nxt = next(
-            (c for c in chain if c.subject_key == top.issuer_key and c not in walk), None
-        )
+        nxt = next((c for c in chain if c.subject_key == top.issuer_key and c not in walk), None)
         if nxt is None:
             break
         walk.append(nxt)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import warnings
 from datetime import datetime
@@ -45,7 +44,12 @@ class Cert:
                 warnings.simplefilter("ignore")
                 try:
                     parsed = x509.load_der_x509_certificate(self.der)
-                except ValueError as exc:
+                except x509.InvalidVersion as exc:
+                    raise CertificateParseError(
+                        f"malformed certificate: version field {exc.parsed_version + 1} "
+                        "(only 1, 2 and 3 exist)"
+                    ) from None
+                except Exception as exc:  # ValueError and whatever a hostile encoding raises
                     raise CertificateParseError(f"malformed certificate: {exc}") from None
         self.x = parsed
 
@@ -515,25 +519,60 @@ def der_to_pem(der: bytes) -> str:
 
 def pem_blocks(data: bytes) -> list[bytes]:
     """The DER inside each CERTIFICATE block; other blocks (keys, CRLs) and junk are skipped."""
-    out: list[bytes] = []
+    return [der for der in _pem_bodies(data) if isinstance(der, bytes)]
+
+
+def _pem_bodies(data: bytes) -> list[bytes | str]:
+    """Each CERTIFICATE block's DER, or why it could not be decoded."""
+    out: list[bytes | str] = []
     pos = 0
     while (start := data.find(_BEGIN, pos)) >= 0:
         end = data.find(_END, start)
         if end < 0:
+            out.append("no END line")
             break
         body = data[start + len(_BEGIN) : end]
-        with contextlib.suppress(binascii.Error, ValueError):
+        try:
             out.append(base64.b64decode(b"".join(body.split()), validate=True))
+        except (binascii.Error, ValueError):
+            out.append("not valid base64")
         pos = end + len(_END)
     return out
 
 
+class PemRead(NamedTuple):
+    certs: list[Cert]
+    skipped: list[str]  # "block 3: not valid base64", ...
+    blocks: int
+
+    def note(self) -> str | None:
+        if not self.skipped:
+            return None
+        return (
+            f"{len(self.skipped)} of {self.blocks} certificate blocks could not be read and were "
+            f"skipped: {'; '.join(self.skipped[:5])}"
+        )
+
+
+def read_pem(data: bytes) -> PemRead:
+    """Every CERTIFICATE block of PEM text, and which blocks could not be read."""
+    certs: list[Cert] = []
+    skipped: list[str] = []
+    bodies = _pem_bodies(data)
+    for n, der in enumerate(bodies, start=1):
+        if isinstance(der, str):
+            skipped.append(f"block {n}: {der}")
+            continue
+        try:
+            certs.append(Cert(der))
+        except CertificateParseError as exc:
+            skipped.append(f"block {n}: {exc}")
+    return PemRead(certs, skipped, len(bodies))
+
+
 def load_pem_or_der(data: bytes) -> list[Cert]:
-    """All certificates in PEM text, or one DER certificate. Unparseable PEM blocks are skipped."""
+    """All certificates in PEM text, or one DER certificate. Unparseable PEM blocks are skipped
+    (:func:`read_pem` says which)."""
     if b"-----BEGIN" in data:
-        certs = []
-        for der in pem_blocks(data):
-            with contextlib.suppress(CertificateParseError):
-                certs.append(Cert(der))
-        return certs
+        return read_pem(data).certs
     return [Cert(data)]

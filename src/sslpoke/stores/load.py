@@ -127,7 +127,7 @@ def load_truststore(
         entries_list, checked, extra = _load_pkcs12(data, password, source)
         notes += extra
     else:
-        kind, entries_list = pem.read_pem_store(data, source)
+        kind, entries_list = pem.read_pem_store(data, source, notes)
     return _finish(TrustStore(kind, tuple(entries_list), path, origin, tuple(notes), checked))
 
 

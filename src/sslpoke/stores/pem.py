@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from sslpoke.errors import StoreError
-from sslpoke.pki.certs import Cert, CertificateParseError, load_pem_or_der
+from sslpoke.pki.certs import Cert, CertificateParseError, read_pem
 from sslpoke.stores.model import MAX_STORE_BYTES, StoreType, TrustEntry
 
 MAX_DIRECTORY_FILES = 20_000
@@ -18,13 +18,21 @@ _HASHED = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
 _CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".cert"}
 
 
-def parse_certificates(data: bytes, source: str) -> tuple[StoreType, list[Cert]]:
-    """Certificates from PEM text (any number) or one DER certificate."""
+def parse_certificates(
+    data: bytes, source: str, notes: list[str] | None = None
+) -> tuple[StoreType, list[Cert]]:
+    """Certificates from PEM text (any number) or one DER certificate.
+
+    Blocks that cannot be read are skipped; ``notes`` gets a line saying which and why.
+    """
     if b"-----BEGIN" in data:
-        certs = load_pem_or_der(data)
-        if not certs:
-            raise StoreError(f"{source}: PEM file with no certificate in it", reason="empty")
-        return StoreType.PEM, certs
+        read = read_pem(data)
+        if not read.certs:
+            why = f" ({read.note()})" if read.skipped else ""
+            raise StoreError(f"{source}: PEM file with no certificate in it{why}", reason="empty")
+        if notes is not None and read.skipped:
+            notes.append(str(read.note()))
+        return StoreType.PEM, read.certs
     try:
         return StoreType.DER, [Cert(data)]
     except CertificateParseError:
@@ -34,8 +42,10 @@ def parse_certificates(data: bytes, source: str) -> tuple[StoreType, list[Cert]]
         ) from None
 
 
-def read_pem_store(data: bytes, source: str) -> tuple[StoreType, list[TrustEntry]]:
-    kind, certs = parse_certificates(data, source)
+def read_pem_store(
+    data: bytes, source: str, notes: list[str] | None = None
+) -> tuple[StoreType, list[TrustEntry]]:
+    kind, certs = parse_certificates(data, source, notes)
     return kind, [TrustEntry(c) for c in certs]
 
 

@@ -92,6 +92,24 @@ class Pkcs12Error(StoreError):
     pass
 
 
+#: keytool (PKCS12KeyStore.MAX_ITERATION_COUNT) refuses more: a hostile file with
+#: 2**31-1 rounds would otherwise keep sslpoke busy for hours.
+MAX_ITERATIONS = 5_000_000
+
+
+def _rounds(value: int, what: str) -> int:
+    if not 1 <= value <= MAX_ITERATIONS:
+        raise IterationCountError(
+            f"{what} iteration count {value} is out of range (keytool refuses more than "
+            f"{MAX_ITERATIONS:,})"
+        )
+    return value
+
+
+class IterationCountError(ValueError):
+    pass
+
+
 def _corrupt(source: str, why: str) -> Pkcs12Error:
     return Pkcs12Error(f"{source}: corrupt PKCS#12 file ({why})", reason="corrupt")
 
@@ -165,7 +183,7 @@ def _decrypt(algorithm_der: bytes, data: bytes, password: str | None, source: st
         name, size = _LEGACY_PBE[oid]
         params = list(asn1.children(algorithm_der, parts[1]))
         salt = params[0].value(algorithm_der)
-        rounds = asn1.decode_int(params[1].value(algorithm_der))
+        rounds = _rounds(asn1.decode_int(params[1].value(algorithm_der)), "PBE")
         if name == "rc2" and size != 16:
             return None  # RC2-40: cryptography's RC2 takes 128-bit keys only
         pw = bmp_password(password)
@@ -196,7 +214,7 @@ def _pbes2_key(buf: bytes, params_tlv: asn1.Tlv, password: str | None) -> tuple[
         raise asn1.DerError("PBES2 with a key derivation other than PBKDF2")
     kp = list(asn1.children(buf, kdf_params))
     salt = kp[0].value(buf)
-    rounds = asn1.decode_int(kp[1].value(buf))
+    rounds = _rounds(asn1.decode_int(kp[1].value(buf)), "PBKDF2")
     prf = "sha1"
     for extra in kp[2:]:
         if extra.tag == asn1.SEQUENCE:
@@ -385,7 +403,9 @@ def _check_mac(
     alg_oid = asn1.decode_oid(next(asn1.children(data, digest_info[0])).value(data))
     expected = digest_info[1].value(data)
     salt = mac_parts[1].value(data)
-    iterations = asn1.decode_int(mac_parts[2].value(data)) if len(mac_parts) > 2 else 1
+    iterations = _rounds(
+        asn1.decode_int(mac_parts[2].value(data)) if len(mac_parts) > 2 else 1, "MAC"
+    )
     digest = _DIGESTS.get(alg_oid)
     if digest is None:
         raise Pkcs12Error(
