@@ -1,8 +1,12 @@
 """Byte and line I/O for protocol dialogues, plain or inside TLS, bounded and timed.
 
-Every read waits at most until the step's deadline, and a line may not exceed
-``MAX_LINE`` bytes: a server that sends an endless line or never answers gets
-a clear error, never a hang.
+A dialogue is a series of steps: the server speaks first, or answers what we
+sent. Each step has one deadline, set when it starts (the connection, or each
+thing we send) and never moved by what the server sends, so a server that
+trickles a line a second still stops at ``--timeout``. A line may not exceed
+``MAX_LINE`` bytes, a whole dialogue ``MAX_DIALOGUE_BYTES`` bytes and
+``MAX_DIALOGUE_LINES`` lines: a server that floods gets a clear error, never a
+hang or a memory blow-up.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from sslpoke.problems import Code
 
 MAX_LINE = 8192
 MAX_REPLY_LINES = 200
+MAX_DIALOGUE_LINES = 1000
+MAX_DIALOGUE_BYTES = 1 << 20
 
 
 class Channel(Protocol):
@@ -52,12 +58,16 @@ class Conversation:
         self.buffer = b""
         self.heard = False  # has the server sent anything yet?
         self.transcript: list[str] = []
+        self.deadline = time.monotonic() + timeout  # of the current step
+        self.received = 0
+        self.lines = 0
 
     def send_line(self, line: str) -> None:
         self.transcript.append("C: " + line)
         self.send(line.encode("ascii") + b"\r\n")
 
     def send(self, data: bytes) -> None:
+        self.deadline = time.monotonic() + self.timeout  # a new step: the server may answer
         try:
             self.channel.send(data)
         except OSError as exc:
@@ -66,7 +76,15 @@ class Conversation:
                 f"{self.what}: the connection broke while sending ({exc.strerror or exc})",
             ) from None
 
-    def _more(self, deadline: float) -> None:
+    def _more(self, deadline: float | None = None) -> None:
+        deadline = self.deadline if deadline is None else min(deadline, self.deadline)
+        if self.received > MAX_DIALOGUE_BYTES:
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: the server sent more than {MAX_DIALOGUE_BYTES >> 20} MiB "
+                "without completing the exchange",
+                said=printable(self.buffer[:200]) or None,
+            )
         try:
             data = self.channel.recv(deadline)
         except TimeoutError:
@@ -92,18 +110,22 @@ class Conversation:
                 said=printable(self.buffer) or None,
             )
         self.heard = True
+        self.received += len(data)
         self.buffer += data
 
     def read_exact(self, n: int) -> bytes:
-        deadline = time.monotonic() + self.timeout
+        if n > MAX_DIALOGUE_BYTES:
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: the server announced a {n}-byte message, more than sslpoke reads",
+            )
         while len(self.buffer) < n:
-            self._more(deadline)
+            self._more()
         out, self.buffer = self.buffer[:n], self.buffer[n:]
         return out
 
     def read_until(self, markers: tuple[bytes, ...], limit: int = 65536) -> bytes:
         """Bytes up to and including the first of ``markers``."""
-        deadline = time.monotonic() + self.timeout
         while True:
             hits = [(self.buffer.find(m), m) for m in markers if m in self.buffer]
             if hits:
@@ -117,10 +139,17 @@ class Conversation:
                     f"{self.what}: the server sent more than {limit} bytes without the expected reply",
                     said=printable(self.buffer),
                 )
-            self._more(deadline)
+            self._more()
 
     def read_line(self, deadline: float | None = None) -> str:
-        deadline = deadline if deadline is not None else time.monotonic() + self.timeout
+        """One line, within the step's deadline (or an earlier one given)."""
+        self.lines += 1
+        if self.lines > MAX_DIALOGUE_LINES:
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: the server sent more than {MAX_DIALOGUE_LINES} lines",
+                said=printable(self.buffer[:200]) or None,
+            )
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
                 raise NetError(
@@ -142,10 +171,9 @@ class Conversation:
 
     def read_reply(self, is_last: Callable[[str], bool], limit: int = MAX_REPLY_LINES) -> list[str]:
         """Lines until ``is_last(line)`` says the reply is complete."""
-        deadline = time.monotonic() + self.timeout
         lines: list[str] = []
         while len(lines) < limit:
-            line = self.read_line(deadline)
+            line = self.read_line()
             lines.append(line)
             if is_last(line):
                 return lines
