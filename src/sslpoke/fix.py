@@ -198,7 +198,7 @@ def _target_store(request: StoreRequest) -> tuple[Path, str | None, TrustStore]:
 
 def trust_cli(args: Namespace, request: StoreRequest) -> int:
     from sslpoke.stores import edit
-    from sslpoke.stores.safe_write import replace_file
+    from sslpoke.stores.safe_write import replace_file, store_lock
 
     path, password, store = _target_store(request)
     real = path.resolve()
@@ -220,7 +220,9 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
         if args.dry_run:
             return 0
         _confirm("Remove it (a backup is kept)?", args.yes)
-        written = replace_file(path, new)
+        with store_lock(path):  # read again: another writer may have changed it meanwhile
+            new = edit.without_alias(edit.open_for_edit(path, password), args.remove)
+            written = replace_file(path, new)
         console.write([[("Removed. ", "ok"), (f"Backup: {written.backup}", "dim")]])
         return 0
 
@@ -284,15 +286,26 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
     _confirm(f"Import {len(fresh)} certificate(s) into {path}?", args.yes)
 
     if editable.type is StoreType.DIRECTORY:
-        written_paths = _write_into_directory(path, fresh, aliases)
+        with store_lock(path):
+            written_paths = _write_into_directory(path, fresh, aliases)
         summary = f"wrote {', '.join(str(p) for p in written_paths)}; run 'openssl rehash {path}' for OpenSSL clients"
     else:
-        current = editable
-        content = current.data
-        for cert, alias in zip(fresh, aliases, strict=True):
-            content = edit.with_certificate(current, cert, alias)
-            current = current._replace(data=content)
-        written = replace_file(path, content)
+        # The whole read-modify-write holds the lock, on the store as it is now: an
+        # import another writer made since we first read it is kept.
+        with store_lock(path):
+            current = edit.open_for_edit(path, password)
+            content, added = edit.with_certificates(current, list(zip(fresh, aliases, strict=True)))
+            if not added:
+                console.write(
+                    [
+                        [
+                            ("Already trusted: ", "ok"),
+                            ("another writer imported it meanwhile; nothing changed.", None),
+                        ]
+                    ]
+                )
+                return 0
+            written = replace_file(path, content)
         summary = f"wrote {written.path}; backup: {written.backup}"
     console.write([[("Imported. ", "ok"), (summary, "dim")]])
 

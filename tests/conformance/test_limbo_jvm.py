@@ -29,7 +29,9 @@ def judged_cases() -> list[dict[str, object]]:
     return [
         c
         for c in limbo.server_cases()
-        if not c["validation_time"] and c["max_chain_depth"] is None and not limbo.skip_reason(c, "java")
+        if not c["validation_time"]
+        and c["max_chain_depth"] is None
+        and not limbo.skip_reason(c, "java")
     ]
 
 

@@ -184,3 +184,24 @@ def _pem_without(data: bytes, alias: str) -> bytes:
             pos = match.end()
     out += data[pos:]
     return bytes(out)
+
+
+def with_certificates(
+    store: Editable, certs: list[tuple[Cert, str]]
+) -> tuple[bytes, list[tuple[Cert, str]]]:
+    """The store's bytes with each certificate not already in it; and those added, with the
+    alias each got (made unique against what the store holds now)."""
+    current = store
+    added: list[tuple[Cert, str]] = []
+    for cert, wanted in certs:
+        if cert.sha256 in current.fingerprints:
+            continue
+        alias = unique_alias(current, wanted)
+        content = with_certificate(current, cert, alias)
+        current = current._replace(
+            data=content,
+            aliases=current.aliases | {alias},
+            fingerprints=current.fingerprints | {cert.sha256},
+        )
+        added.append((cert, alias))
+    return current.data, added
