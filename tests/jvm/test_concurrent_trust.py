@@ -76,7 +76,7 @@ def test_concurrent_writers_lose_nothing(
             for pem in batch
         ]
         for proc in procs:
-            out, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err.decode()
         aliases = _keytool_aliases(keytool, store)
         expected = {"seed"} | {p.stem for p in cas[: (r + 1) * WRITERS]}
