@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import sslpoke
 from sslpoke.java.discovery import find_javas
 from sslpoke.lab.scenarios import Lab
 from tests.conftest import serving, waiting_jvm, write_p12
@@ -95,3 +96,42 @@ def test_java_pid_mirrors_a_running_jvm(
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(store) in done.stdout and "Java agrees with sslpoke" in done.stdout
     assert "s3cret" not in done.stdout + done.stderr
+
+
+def test_confirm_never_puts_a_password_on_the_java_command_line(
+    lab: Lab, tmp_path: Path, java: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's argv is readable by every local user (/proc/PID/cmdline): the store's
+    password (from SSLPOKE_STOREPASS or a pasted -D flag) must reach Java another way."""
+    import subprocess as sp
+
+    from sslpoke.java import confirm
+
+    secret = "Not-Changeit-7"
+    scenario = lab.scenarios()["trusted"]()
+    store = write_p12(scenario.trust, tmp_path / "t.p12", password=secret.encode())
+    seen: list[tuple[list[str], str]] = []
+    real_run = sp.run
+
+    def spy(cmd: list[str], *args: object, **kwargs: object) -> object:
+        if any("SSLPokeProbe" in str(c) for c in cmd):
+            seen.append(([str(c) for c in cmd], str(kwargs.get("input", ""))))
+        return real_run(cmd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(confirm.subprocess, "run", spy)
+    request = sslpoke.StoreRequest(
+        java_args=(
+            f"-Djavax.net.ssl.trustStore={store}",
+            f"-Djavax.net.ssl.trustStorePassword={secret}",
+        ),
+        env={},
+    )
+    with serving(scenario) as server:
+        report = sslpoke.probe(
+            "localhost", server.port, truststore=request, timeout=5, reference=False
+        )
+        verdict = confirm.confirm_for(report, request, None, timeout=10)
+    assert report.ok and verdict.ok, verdict.detail  # Java opened the store: it got the password
+    (cmd, stdin), *_ = seen
+    assert not any(secret in part for part in cmd), cmd
+    assert secret in stdin

@@ -32,10 +32,14 @@ public class SSLPokeProbe {
         }
         String host = args[0];
         int port = Integer.parseInt(args[1]);
+        for (String a : args) {
+            if (a.equals("--properties-on-stdin")) readProperties();
+        }
         String connect = host;
         String mode = "both";
         int timeout = 10000;
         for (int i = 2; i + 1 < args.length; i += 2) {
+            if (args[i].equals("--properties-on-stdin")) { i -= 1; continue; }
             if (args[i].equals("--connect")) connect = args[i + 1];
             else if (args[i].equals("--mode")) mode = args[i + 1];
             else if (args[i].equals("--timeout")) timeout = Integer.parseInt(args[i + 1]);
@@ -45,6 +49,25 @@ public class SSLPokeProbe {
         if (!mode.equals("https")) allOk &= poke("sslpoke", host, connect, port, false, timeout);
         if (!mode.equals("sslpoke")) allOk &= poke("https", host, connect, port, true, timeout);
         System.exit(allOk ? 0 : 1);
+    }
+
+    /**
+     * System properties as NAME=VALUE lines on stdin, up to an empty line or the end:
+     * how sslpoke hands over passwords, which must not appear on a command line that
+     * every local user can read in /proc. Set before anything initialises TLS.
+     */
+    private static void readProperties() {
+        try {
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, "UTF-8"));
+            String line;
+            for (int n = 0; n < 64 && (line = in.readLine()) != null && !line.isEmpty(); n++) {
+                int eq = line.indexOf('=');
+                if (eq > 0) System.setProperty(line.substring(0, eq), line.substring(eq + 1));
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not read properties from stdin: " + e);
+        }
     }
 
     private static boolean poke(String label, String host, String connect, int port, boolean https, int timeout) {

@@ -79,10 +79,19 @@ def run_probe(
         "--timeout",
         str(int(timeout * 1000)),
     ]
+    # Passwords go to the probe on stdin, never on its command line (readable by any
+    # local user in /proc/PID/cmdline); the probe sets them before TLS starts.
+    secret = [p for p in props if _is_secret(p)]
+    public = [p for p in props if not _is_secret(p)]
+    if secret:
+        args.append("--properties-on-stdin")
+    stdin = "".join(p[2:] + "\n" for p in secret) + "\n"
     with tempfile.TemporaryDirectory(prefix="sslpoke-probe-") as workdir:
-        cmd = _command(java, version, props, args, Path(workdir))
+        cmd = _command(java, version, public, args, Path(workdir))
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * 2 + 60)
+            done = subprocess.run(
+                cmd, input=stdin, capture_output=True, text=True, timeout=timeout * 2 + 60
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise InputError(f"could not run {java}: {exc}") from None
     result = next(
@@ -101,6 +110,11 @@ def run_probe(
     if causes:
         detail = detail + " | caused by: " + " | ".join(causes[-2:])
     return JavaVerdict(java, version, mode, status == "OK", detail, tuple(map(masked, cmd)))
+
+
+def _is_secret(prop: str) -> bool:
+    name = prop.partition("=")[0]
+    return prop.startswith("-D") and name.lower().endswith("password")
 
 
 def confirm_for(
