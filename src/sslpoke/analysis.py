@@ -223,12 +223,27 @@ def parse_chain(raw: Sequence[bytes]) -> tuple[list[Cert], list[Problem]]:
 
 
 def write_chain(chain: Sequence[Cert], directory: Path) -> list[Path]:
-    """Save each certificate as ``<index>-<alias>.pem`` (the names fix commands use)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Save each certificate as ``<index>-<alias>.pem`` (the names fix commands use).
+
+    Each file is written to a temporary name and renamed into place, so a symlink
+    planted in the folder is replaced, never written through.
+    """
+    from sslpoke.errors import InputError, WriteError
+    from sslpoke.stores.safe_write import write_new_file
+
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"--save-chain {directory}: is a file, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--save-chain {directory}: cannot create it ({exc.strerror})") from None
     written = []
     for i, cert in enumerate(chain):
         path = directory / f"{i}-{alias_for(cert)}.pem"
-        path.write_text(cert.pem)
+        try:
+            write_new_file(path, cert.pem.encode("ascii"))
+        except WriteError as exc:
+            raise InputError(f"--save-chain: {exc}") from None
         written.append(path)
     return written
 

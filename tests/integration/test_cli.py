@@ -156,3 +156,36 @@ def test_version_and_help() -> None:
     assert sslpoke("--version").stdout.startswith("sslpoke ")
     done = sslpoke("--help")
     assert done.returncode == 0 and "Exit codes" in done.stdout
+
+
+def test_save_chain_refuses_a_file_and_never_follows_symlinks(lab: Lab, tmp_path: Path) -> None:
+    from sslpoke.analysis import write_chain
+    from sslpoke.errors import InputError
+
+    chain = [lab.leaf().c, lab.inter.c]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep")
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        write_chain(chain, a_file)
+    folder = tmp_path / "chain"
+    folder.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    from sslpoke.stores.model import alias_for
+
+    (folder / f"0-{alias_for(chain[0])}.pem").symlink_to(victim)
+    written = write_chain(chain, folder)
+    assert victim.read_text() == "untouched"
+    assert not written[0].is_symlink() and written[0].read_text().startswith("-----BEGIN")
+
+
+def test_save_chain_to_a_file_is_one_line(trusted_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scenario, server = trusted_server
+    store = write_pem(scenario.trust, tmp_path / "t.pem")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep")
+    done = sslpoke(
+        "localhost", str(server.port), "--truststore", str(store), "--save-chain", str(a_file)
+    )
+    assert_one_line_error(done, 2, "--save-chain", "is a file")
+    assert a_file.read_text() == "keep"
