@@ -131,7 +131,7 @@ def test_bad_store_files(tmp_path: Path, lab: Lab) -> None:
     assert_one_line_error(
         sslpoke("example.com", "--truststore", str(p12), "--storepass", "wrong"),
         2,
-        "wrong keystore password",
+        "password is wrong or the file was modified",
     )
     keyonly = tmp_path / "key.pem"
     keyonly.write_bytes(lab.root.key_pem)

@@ -129,7 +129,9 @@ def parse(data: bytes, password: str | None, source: str) -> JksFile:
     if password is not None:
         if not hmac.compare_digest(password_digest(password, data[:body_end]), digest):
             raise StoreError(
-                f"{source}: wrong keystore password (the integrity check failed)",
+                f"{source}: the keystore password is wrong or the file was modified "
+                "(its integrity check failed, as keytool says: Keystore was tampered with, "
+                "or password was incorrect)",
                 reason="wrong-password",
             )
         integrity = True

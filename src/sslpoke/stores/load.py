@@ -156,9 +156,9 @@ def _load_jks(
                 raise
             parsed = jks.parse(data, None, source)
             notes.append(
-                "integrity not verified: the password is not 'changeit' "
-                "(give --storepass to check it; Java reads such a store unverified when "
-                "javax.net.ssl.trustStorePassword is not set)"
+                "integrity not verified: the password is not 'changeit', or the file was "
+                "modified (give --storepass to check it; Java reads such a store unverified "
+                "when javax.net.ssl.trustStorePassword is not set)"
             )
     return jks.trust_entries(parsed, source), parsed.integrity is True, notes
 

@@ -426,7 +426,8 @@ def _check_mac(
         if hmac.compare_digest(hmac.new(key, content, digest).digest(), expected):
             return digest, iterations, True
     raise Pkcs12Error(
-        f"{source}: wrong keystore password (the integrity check failed)", reason="wrong-password"
+        f"{source}: the keystore password is wrong or the file was modified (its integrity check failed)",
+        reason="wrong-password",
     )
 
 
