@@ -39,7 +39,7 @@ def before_tls(conv: Conversation, servername: str | None) -> Greeting:
         raise unsupported("MySQL", f"server {version} does not offer SSL")
     flags = CLIENT_SSL | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION
     body = struct.pack("<IIB", flags, MAX_PACKET, 33) + b"\x00" * 23
-    conv.send(len(body).to_bytes(3, "little") + bytes([seq + 1]) + body)
+    conv.send(len(body).to_bytes(3, "little") + bytes([(seq + 1) & 0xFF]) + body)  # wraps at 255
     conv.transcript.append("C: SSL request")
     return Greeting(_product(version))
 

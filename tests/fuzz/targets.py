@@ -1,0 +1,211 @@
+"""Fuzz targets: every reader of data an attacker can shape, fed mutated real inputs.
+
+Each target takes bytes and must either return or raise one of the errors sslpoke
+reports as a finding or as bad input (``EXPECTED``); anything else is a crash.
+The seeds are real files in ``corpus/`` (made by keytool and openssl) and real
+server transcripts (below); Hypothesis mutates them.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+from sslpoke.errors import SslpokeError
+from sslpoke.net.channel import Conversation
+from sslpoke.net.errors import NetError
+from sslpoke.pki.certs import CertificateParseError
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+EXPECTED: tuple[type[BaseException], ...] = (SslpokeError, CertificateParseError, NetError)
+_TMP = Path(tempfile.mkdtemp(prefix="sslpoke-fuzz-"))
+
+
+def _as_file(data: bytes, suffix: str) -> Path:
+    path = _TMP / f"input{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def truststore(data: bytes) -> None:
+    """PEM, DER, JKS, JCEKS, PKCS#12: the truststore readers, with and without a password."""
+    from sslpoke.stores import load_truststore
+
+    path = _as_file(data, ".store")
+    for password in (None, "changeit"):
+        with suppress(*EXPECTED):
+            store = load_truststore(path, password=password)
+            for entry in store.entries:
+                _ = entry.cert.subject_text, entry.cert.fingerprint
+
+
+def certificate_file(data: bytes) -> None:
+    """What `verify` and `trust --cert` read: PEM, DER, PKCS#7, a keystore entry."""
+    from sslpoke.certfiles import load_certificates
+
+    path = _as_file(data, ".crt")
+    for alias in (None, "fuzz-root", "1"):
+        with suppress(*EXPECTED):
+            load_certificates(path, alias=alias, password="changeit")
+
+
+_ROOT: list[object] = []
+
+
+def certificate(data: bytes) -> None:
+    """One certificate through the whole validator and report (both profiles)."""
+    import sslpoke
+    from sslpoke.pki.certs import Cert, load_pem_or_der
+
+    if not _ROOT:
+        _ROOT.extend(load_pem_or_der((CORPUS / "root.pem").read_bytes()))
+    try:
+        cert = Cert(data)
+    except CertificateParseError:
+        return
+    from sslpoke.stores import StoreType, TrustEntry, TrustStore
+
+    store = TrustStore(StoreType.PEM, tuple(TrustEntry(c) for c in _ROOT), None, "fuzz")  # type: ignore[arg-type]
+    for profile in ("java", "webpki"):
+        report = sslpoke.verify(
+            [cert], truststore=store, host="fuzz.test", profile=profile, reference=False
+        )
+        _ = [p.message for p in report.problems]
+
+
+class _FakeChannel:
+    """A server that says ``data`` in small pieces, whatever the client sends."""
+
+    def __init__(self, data: bytes) -> None:
+        self.chunks = [data[i : i + 37] for i in range(0, len(data), 37)]
+
+    def send(self, data: bytes) -> None:
+        pass
+
+    def recv(self, deadline: float) -> bytes:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+TRANSCRIPTS: dict[str, bytes] = {
+    "smtp": b"220 mx ESMTP\r\n250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n220 2.0.0 go\r\n",
+    "imap": b"* OK ready\r\n* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\na1 OK done\r\na2 OK begin\r\n",
+    "pop3": b"+OK ready\r\n+OK capa\r\nSTLS\r\nSASL PLAIN\r\n.\r\n+OK begin\r\n",
+    "ftp": b"220 ftp\r\n211-Features:\r\n AUTH TLS\r\n211 End\r\n234 AUTH TLS ok\r\n",
+    "xmpp": (
+        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+        b"xmlns:stream='http://etherx.jabber.org/streams' version='1.0' from='x'>"
+        b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>"
+        b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+    ),
+    "ldap": bytes.fromhex("300c02010178070a010004000400"),
+    "postgres": b"S",
+    "mysql": bytes.fromhex("4a0000000a382e302e3333000800000041424344454647480" + "0ffff2102000f")
+    + b"\x00" * 10
+    + b"ABCDEFGHIJKL\x00mysql_native_password\x00",
+}
+
+
+def starttls(protocol: str) -> Callable[[bytes], None]:
+    from sslpoke.net import starttls as dialects
+    from sslpoke.target import Protocol
+
+    def run(data: bytes) -> None:
+        conv = Conversation(_FakeChannel(data), 2.0, protocol.upper())  # type: ignore[arg-type]
+        with suppress(*EXPECTED):
+            dialects.before_tls(Protocol(protocol), conv, "fuzz.test")
+
+    return run
+
+
+def tls_server_reply(data: bytes) -> None:
+    """The TLS capture against hostile records: a peer answers the ClientHello with ``data``."""
+    from sslpoke.net.tls import handshake
+
+    client, server = socket.socketpair()
+
+    def serve() -> None:
+        with suppress(OSError):
+            server.recv(65536)
+            server.sendall(data)
+            server.shutdown(socket.SHUT_WR)
+            server.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with suppress(*EXPECTED):
+            handshake(client, "fuzz.test", deadline=time.monotonic() + 2)
+    finally:
+        client.close()
+        server.close()
+        thread.join(3)
+
+
+def _tls_seed() -> bytes:
+    """A real ServerHello...Certificate flight, as bytes on the wire (TLS 1.2, so readable)."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(CORPUS / "chain.pem", _key_file())
+    cli = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cli.check_hostname, cli.verify_mode = False, ssl.CERT_NONE
+    c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
+    c = cli.wrap_bio(c_in, c_out, server_hostname="fuzz.test")
+    s = ctx.wrap_bio(s_in, s_out, server_side=True)
+    with suppress(ssl.SSLWantReadError):
+        c.do_handshake()
+    s_in.write(c_out.read())
+    with suppress(ssl.SSLWantReadError):
+        s.do_handshake()
+    return s_out.read()
+
+
+def _key_file() -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key, _, _ = pkcs12.load_key_and_certificates((CORPUS / "key.p12").read_bytes(), b"changeit")
+    path = _TMP / "key.pem"
+    path.write_bytes(
+        key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def seeds() -> dict[str, list[bytes]]:
+    files = {p.name: p.read_bytes() for p in sorted(CORPUS.iterdir()) if p.is_file()}
+    stores = [
+        files[n]
+        for n in ("store.jks", "store.jceks", "store.p12", "root.pem", "chain.pem", "key.p12")
+    ]
+    certs = [files[n] for n in ("leaf.der", "inter.der", "chain.pem", "chain.p7b", "key.p12")]
+    out = {
+        "truststore": stores,
+        "certificate_file": certs,
+        "certificate": [files["leaf.der"], files["inter.der"]],
+        "tls_server_reply": [_tls_seed()],
+    }
+    out.update({f"starttls_{p}": [t] for p, t in TRANSCRIPTS.items()})
+    return out
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "truststore": truststore,
+    "certificate_file": certificate_file,
+    "certificate": certificate,
+    "tls_server_reply": tls_server_reply,
+    **{f"starttls_{p}": starttls(p) for p in TRANSCRIPTS},
+}
