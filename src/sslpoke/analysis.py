@@ -22,7 +22,7 @@ from sslpoke.pki.validate import Validation, validate
 from sslpoke.problems import Code, Problem, Severity
 from sslpoke.report.model import CertInfo, PathStep, Report, Role, TlsInfo, TruststoreInfo
 from sslpoke.stores import TrustStore, load_truststore
-from sslpoke.stores.model import alias_for
+from sslpoke.stores.model import DEFAULT_PASSWORD, alias_for
 from sslpoke.target import Target
 from sslpoke.truststore_choice import ChosenStore, StoreRequest, choose
 
@@ -303,12 +303,24 @@ def _reference_loader(reference: Reference) -> Callable[[], TrustStore | None]:
 
 
 def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
+    """How printed fixes reach the same store and server: the options that chose the store
+    (``--java PID``, ``--truststore``, the -D flags; never a password) and the probe's own
+    options that change what is checked (``--servername``, ``--starttls``)."""
+    import shlex
+
     store = chosen.store
     probe_args = ""
     if target is not None:
         host = f"[{target.host}]" if ":" in target.host else target.host
         probe_args = f"{host} {target.port}"
-    store_args = f"--truststore {store.path}" if store.path is not None else ""
+        if target.servername and target.servername != target.host:
+            probe_args += f" --servername {shlex.quote(target.servername)}"
+        if target.starttls is not None:
+            probe_args += f" --starttls {target.starttls.value}"
+    if chosen.origin_args:
+        store_args = " ".join(shlex.quote(a) for a in chosen.origin_args)
+    else:
+        store_args = f"--truststore {shlex.quote(str(store.path))}" if store.path else ""
     return FixContext(
         store_path=str(store.path) if store.path is not None else None,
         store_type=store.type,
@@ -316,6 +328,7 @@ def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
         probe_args=probe_args,
         store_args=store_args,
         bundle=chosen.bundle,
+        default_password=chosen.password in (None, DEFAULT_PASSWORD),
     )
 
 

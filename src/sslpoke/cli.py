@@ -277,10 +277,21 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
     if sum(chosen) > 1:
         raise UsageError("give only one of --truststore, --system, --mozilla and --java")
     java_args = [f"-D{p}" for p in args.java_props]
+    from sslpoke.java.options import masked
+
+    # What reproduces this choice in a printed fix: as typed, without any password.
+    origin: list[str] = [f"-D{p}" for p in args.java_props if masked(f"-D{p}") == f"-D{p}"]
     if args.java:
         from sslpoke.java.discovery import resolve_java
 
-        return resolve_java(args.java, java_args=java_args, password=_password(args))
+        request = resolve_java(args.java, java_args=java_args, password=_password(args))
+        return request._replace(origin_args=("--java", args.java, *origin))
+    if args.truststore:
+        origin = ["--truststore", args.truststore]
+        if args.storetype:
+            origin += ["--storetype", args.storetype]
+    elif args.system or args.mozilla:
+        origin = ["--system" if args.system else "--mozilla"]
     return StoreRequest(
         path=args.truststore,
         password=_password(args),
@@ -288,6 +299,7 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
         system=args.system,
         mozilla=args.mozilla,
         java_args=java_args,
+        origin_args=tuple(origin),
     )
 
 

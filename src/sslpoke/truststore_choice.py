@@ -40,6 +40,9 @@ class StoreRequest(NamedTuple):
     env: Mapping[str, str] | None = (
         None  # JAVA_TOOL_OPTIONS & co.; None: this process's environment
     )
+    #: The sslpoke options that make this same choice, for printed fix commands
+    #: (e.g. ``--java 4242`` or ``--truststore s.jks``): never a password.
+    origin_args: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # passwords hide in three fields: never show them
         from sslpoke.java.options import masked
@@ -62,6 +65,8 @@ class ChosenStore(NamedTuple):
     password: str | None = None  # the one the store was opened with (needed to write it back)
     #: The JVM's -D properties (passwords left out): its validation rules depend on them.
     jvm_properties: Mapping[str, str] = MappingProxyType({})
+    #: The sslpoke options that make this same choice (from the request), never a password.
+    origin_args: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never show the password
         return (
@@ -79,6 +84,28 @@ class ChosenStore(NamedTuple):
 
 def choose(request: StoreRequest) -> ChosenStore:
     """Open the truststore the request designates. Raises StoreError on bad input."""
+    chosen = _choose(request)
+    return chosen._replace(origin_args=request.origin_args or _origin_args(request))
+
+
+def _origin_args(request: StoreRequest) -> tuple[str, ...]:
+    """Options that reproduce a request made through the library (no password)."""
+    from sslpoke.java.options import masked
+
+    if request.path is not None:
+        typed: tuple[str, ...] = ("--storetype", request.storetype) if request.storetype else ()
+        return ("--truststore", str(request.path), *typed)
+    if request.system:
+        return ("--system",)
+    if request.mozilla:
+        return ("--mozilla",)
+    flags = tuple(a for a in request.java_args if masked(a) == a)
+    if request.java_home is not None:
+        return ("--java", str(request.java_home / "bin" / "java"), *flags)
+    return flags
+
+
+def _choose(request: StoreRequest) -> ChosenStore:
     from sslpoke.stores import load_mozilla, load_system, load_truststore
 
     if request.path is not None:

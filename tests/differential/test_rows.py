@@ -167,6 +167,14 @@ def test_row_java17(row: Row, java: str, judge_classes: Path, tmp_path: Path) ->
 
 JAVA25_ROWS = [
     Row(
+        "sha1-with-dsa-leaf",
+        ["key-dsa2048-I1", "sig-sha1-L"],
+        {},
+        False,
+        "weak-signature",
+        "Algorithm constraints check failed",
+    ),
+    Row(
         "dsa-signed-chain",
         ["key-dsa2048-R"],
         {},

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 DISABLED_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
 
 
+PASSWORD_ENV = "SSLPOKE_STOREPASS"  # sslpoke trust reads it; keytool with -storepass:env
+
+
 class FixContext(NamedTuple):
     """What fixes must name: the store to change and how to reach the server again."""
 
@@ -36,6 +39,9 @@ class FixContext(NamedTuple):
     probe_args: str = ""  # e.g. "example.com 443", to build 'sslpoke trust ...' lines
     store_args: str = ""  # e.g. "--truststore /path", as given
     bundle: str | None = None  # "system" or "mozilla": managed by the OS or certifi, not edited
+    #: The store opened with Java's public default password (changeit) or none; otherwise the
+    #: commands take it from SSLPOKE_STOREPASS and never print it.
+    default_password: bool = True
 
 
 class Facts(NamedTuple):
@@ -103,6 +109,9 @@ def _import_commands(
             f"cp {file} /usr/local/share/ca-certificates/{alias}.crt && update-ca-certificates{check}",
         )
     out: list[str] = []
+    if not fx.default_password and fx.store_type is not StoreType.PEM:
+        # The password is never printed: both commands below read it from the environment.
+        out.append(f"read -rs -p 'truststore password: ' {PASSWORD_ENV} && export {PASSWORD_ENV}")
     store_args = f" {fx.store_args}" if fx.store_args else ""
     if fx.probe_args and how in ("sent", "mozilla"):
         out.append(f"sslpoke trust {fx.probe_args}{store_args}")
@@ -114,8 +123,11 @@ def _import_commands(
         return tuple(out)
     store = _quote(fx.store_path)
     if fx.store_type in (StoreType.JKS, StoreType.JCEKS, StoreType.PKCS12):
+        storepass = (
+            "-storepass changeit" if fx.default_password else f"-storepass:env {PASSWORD_ENV}"
+        )
         out.append(
-            f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} -keystore {store} -storepass changeit{check}"
+            f"{fx.keytool} -importcert -noprompt -alias {alias} -file {file} -keystore {store} {storepass}{check}"
         )
     elif fx.store_type is StoreType.PEM:
         out.append(f"cat {file} >> {store}{check}")

@@ -286,6 +286,16 @@ def _signature_algorithm(cert: Cert, i: int, p: Profile, anchor: Anchor | None) 
     name = cert.signature_algorithm
     if algo in p.forbidden_hashes:
         return [_err(Code.WEAK_SIGNATURE, i, f"is signed with {name}, which is refused")]
+    refused = p.tls_refused_signatures
+    if refused and (algo in refused or ("dsa" in refused and cert.signature_key_type == "DSA")):
+        return [
+            _err(
+                Code.WEAK_SIGNATURE,
+                i,
+                f"is signed with {name}, which {p.java or 'this Java'}'s TLS client does not accept "
+                f"(Java says: Algorithm constraints check failed on signature algorithm)",
+            )
+        ]
     if algo == "sha1" and p.sha1_only_under_jdkca:
         if anchor is not None and anchor.is_jdk_ca:
             return [
@@ -302,16 +312,6 @@ def _signature_algorithm(cert: Cert, i: int, p: Profile, anchor: Anchor | None) 
                 i,
                 f"is signed with {name}: Java accepts it under a "
                 "private root, refused by browsers and most other clients",
-            )
-        ]
-    refused = p.tls_refused_signatures
-    if refused and (algo in refused or ("dsa" in refused and cert.signature_key_type == "DSA")):
-        return [
-            _err(
-                Code.WEAK_SIGNATURE,
-                i,
-                f"is signed with {name}, which {p.java or 'this Java'}'s TLS client does not accept "
-                f"(Java says: Algorithm constraints check failed on signature algorithm)",
             )
         ]
     if p.allowed_hashes is not None and algo and algo not in p.allowed_hashes:

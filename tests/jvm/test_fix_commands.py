@@ -1,0 +1,80 @@
+"""Printed fixes are pasted and run, as an admin would, and then the JVM is asked.
+
+The usual Jira setup: the truststore has its own password, given to the JVM with
+-Djavax.net.ssl.trustStorePassword. Every printed command must work when pasted
+(the password exported once in SSLPOKE_STOREPASS, never typed into a command
+line), must name the store the way it was found (the -D flags, --java ...), and
+must never contain the password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sslpoke.lab.scenarios import Lab
+from tests.conftest import keytool_import, run_java_probe, serving
+
+pytestmark = pytest.mark.jvm
+SECRET = "Jira-S3cret!"
+
+
+def _sslpoke(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sslpoke", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
+
+
+@pytest.mark.parametrize("which", ["sslpoke", "keytool"])
+def test_pasted_fix_makes_java_connect(
+    which: str, keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    scenario = lab.scenarios()["unknown-root"]()
+    store = tmp_path / "app.jks"
+    other = tmp_path / "other.pem"
+    other.write_bytes(lab.other_root.pem)
+    keytool_import(keytool, store, other, "other", "jks", password=SECRET)
+    flags = [f"-Djavax.net.ssl.trustStore={store}", f"-Djavax.net.ssl.trustStorePassword={SECRET}"]
+    with serving(scenario) as server:
+        before = run_java_probe(java, probe_classes, server.port, store, password=SECRET)
+        assert before["https"].startswith("FAIL")
+        done = _sslpoke("localhost", str(server.port), *flags, "--json", cwd=tmp_path)
+        report = json.loads(done.stdout)
+        commands = [c for p in report["problems"] for c in p["commands"]]
+        assert commands and not any(SECRET in c for c in commands), commands
+        assert SECRET not in done.stdout + done.stderr
+        # The admin gets the root's certificate (here: the lab's) under the name the fix uses.
+        wanted = next(c for c in commands if c.startswith("sslpoke trust --cert ")).split()[3]
+        (tmp_path / wanted).write_bytes(lab.root.pem)
+        chosen = next(
+            c
+            for c in commands
+            if (c.startswith("sslpoke trust") if which == "sslpoke" else "keytool -importcert" in c)
+        )
+        if which == "sslpoke":
+            chosen += " --yes"  # the prompt, answered
+            chosen = chosen.replace("sslpoke", f"{sys.executable} -m sslpoke", 1)
+        pasted = subprocess.run(
+            chosen,
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SSLPOKE_STOREPASS": SECRET, "NO_COLOR": "1"},
+        )
+        assert pasted.returncode == 0, (chosen, pasted.stdout, pasted.stderr)
+        after = run_java_probe(java, probe_classes, server.port, store, password=SECRET)
+    assert after["https"].startswith("OK"), after
