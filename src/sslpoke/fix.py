@@ -10,6 +10,7 @@ fingerprint, asks, backs the store up, writes it atomically, and probes again.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from argparse import Namespace
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sslpoke.errors import DeclinedError, InputError, UsageError
+from sslpoke.java.discovery import JavaProcess
 from sslpoke.pki.certs import Cert, pem_blocks
 from sslpoke.problems import Code
 from sslpoke.report import console
@@ -224,6 +226,7 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
             new = edit.without_alias(edit.open_for_edit(path, password), args.remove)
             written = replace_file(path, new)
         console.write([[("Removed. ", "ok"), (f"Backup: {written.backup}", "dim")]])
+        console.write(restart_notice(written.path))
         return 0
 
     report = None
@@ -308,10 +311,54 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
             written = replace_file(path, content)
         summary = f"wrote {written.path}; backup: {written.backup}"
     console.write([[("Imported. ", "ok"), (summary, "dim")]])
+    console.write(restart_notice(path))
 
     if report is not None:
         return _reprobe(args, request, report)
     return 0
+
+
+def jvms_using(store: Path) -> list[JavaProcess]:
+    """Running JVMs (as far as /proc shows them to this user) whose truststore is ``store``."""
+    from sslpoke.java.discovery import java_processes
+
+    real = store.resolve()
+    out = []
+    for process in java_processes():
+        used = process.store.real_path or process.store.path
+        with contextlib.suppress(OSError):
+            if used.resolve() == real:
+                out.append(process)
+    return out
+
+
+def restart_notice(store: Path) -> list[Line]:
+    """A running JVM read its truststore once, at start-up: say which must be restarted."""
+    users = jvms_using(Path(store))
+    if not users:
+        return [
+            [
+                ("Restart the application ", "warn"),
+                (
+                    "that uses this truststore: a running JVM reads it only once, at start-up "
+                    "(no running Java process using it is visible to this user).",
+                    None,
+                ),
+            ]
+        ]
+    lines: list[Line] = [
+        [
+            ("Restart ", "warn"),
+            (
+                f"{'this JVM' if len(users) == 1 else f'these {len(users)} JVMs'}: each read the "
+                "truststore at start-up and does not see the change until it restarts.",
+                None,
+            ),
+        ]
+    ]
+    for process in users:
+        lines.append([("  PID ", "dim"), (f"{process.pid}  {process.command}", "cmd")])
+    return lines
 
 
 def _write_into_directory(

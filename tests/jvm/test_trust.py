@@ -414,3 +414,65 @@ def test_certificate_directory_gets_a_new_file(
     assert (folder / "other.pem").read_bytes() == lab.other_root.pem
     assert sorted(p.name for p in folder.iterdir()) == ["other.pem", "sslpoke-lab-root-ca.pem"]
     assert "openssl rehash" in done.stdout and "Successfully connected" in done.stdout
+
+
+def test_trust_names_the_running_jvm_to_restart(
+    keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    """A running JVM read its truststore at start-up: after the write, sslpoke names it."""
+    from tests.conftest import waiting_jvm
+
+    store = app_keystore(keytool, tmp_path / "app.jks", "jks", lab)
+    other_store = app_keystore(keytool, tmp_path / "elsewhere.jks", "jks", lab)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(lab.root.pem)
+    with (
+        waiting_jvm(java, probe_classes, store, "changeit") as jvm,
+        waiting_jvm(java, probe_classes, other_store, "changeit") as unrelated,
+    ):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sslpoke",
+                "trust",
+                "--cert",
+                str(ca),
+                "--truststore",
+                str(store),
+                "--yes",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    assert done.returncode == 0, done.stderr
+    assert "Restart this JVM" in done.stdout
+    assert f"PID {jvm.pid}" in done.stdout and f"PID {unrelated.pid}" not in done.stdout
+
+
+def test_trust_without_a_visible_jvm_still_says_restart(
+    keytool: str, lab: Lab, tmp_path: Path
+) -> None:
+    store = app_keystore(keytool, tmp_path / "app.jks", "jks", lab)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(lab.root.pem)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sslpoke",
+            "trust",
+            "--cert",
+            str(ca),
+            "--truststore",
+            str(store),
+            "--yes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0 and "Restart the application" in done.stdout
