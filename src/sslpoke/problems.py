@@ -32,6 +32,7 @@ class Code(StrEnum):
     SELF_SIGNED = "self-signed"
     UNKNOWN_CA = "unknown-ca"
     INCOMPLETE_CHAIN = "incomplete-chain"
+    EMPTY_TRUSTSTORE = "empty-truststore"
     OUTDATED_TRUSTSTORE = "outdated-truststore"
     INTERCEPTED = "intercepted"
     DISTRUSTED_CA = "distrusted-ca"

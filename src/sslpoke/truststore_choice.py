@@ -109,11 +109,12 @@ def _choose(request: StoreRequest) -> ChosenStore:
     from sslpoke.stores import load_mozilla, load_system, load_truststore
 
     if request.path is not None:
-        store = load_truststore(
+        store = load_truststore(  # an empty store is a finding, not bad input
             request.path,
             storetype=request.storetype,
             password=request.password,
             origin="--truststore",
+            allow_empty=True,
         )
         return ChosenStore(store, real_path=_symlink(Path(request.path)), password=request.password)
     if request.system:
@@ -141,6 +142,7 @@ def _choose(request: StoreRequest) -> ChosenStore:
                 storetype=settings.storetype,
                 password=password,
                 origin=f"-D{java_options.TRUSTSTORE}",
+                allow_empty=True,
             )
             return ChosenStore(
                 store,
@@ -168,6 +170,7 @@ def _choose(request: StoreRequest) -> ChosenStore:
         storetype=choice.storetype,
         password=password,
         origin=f"{choice.origin}; java.home {java_home}",
+        allow_empty=True,
     )
     named = settings.truststore is not None and choice.fallback is None
     return ChosenStore(

@@ -78,3 +78,66 @@ def test_pasted_fix_makes_java_connect(
         assert pasted.returncode == 0, (chosen, pasted.stdout, pasted.stderr)
         after = run_java_probe(java, probe_classes, server.port, store, password=SECRET)
     assert after["https"].startswith("OK"), after
+
+
+def _empty_store(kind: str, keytool: str, lab: Lab, folder: Path) -> Path:
+    other = folder / "other.pem"
+    other.write_bytes(lab.other_root.pem)
+    if kind == "empty-jks":
+        store = folder / "empty.jks"
+        keytool_import(keytool, store, other, "x", "jks")
+        subprocess.run(
+            [keytool, "-delete", "-alias", "x", "-keystore", str(store), "-storepass", "changeit"],
+            check=True,
+            capture_output=True,
+        )
+        return store
+    store = folder / "nokeys.p12"  # certificates without Java's trusted attribute
+    subprocess.run(
+        [
+            "openssl",
+            "pkcs12",
+            "-export",
+            "-nokeys",
+            "-in",
+            str(other),
+            "-out",
+            str(store),
+            "-passout",
+            "pass:changeit",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return store
+
+
+@pytest.mark.parametrize("kind", ["empty-jks", "openssl-nokeys-p12"])
+def test_empty_truststore_is_a_diagnosis_and_trust_fills_it(
+    kind: str, keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    scenario = lab.scenarios()["trusted"]()
+    store = _empty_store(kind, keytool, lab, tmp_path)
+    with serving(scenario) as server:
+        java_says = run_java_probe(java, probe_classes, server.port, store)
+        assert "trustAnchors parameter must be non-empty" in java_says["https"], java_says
+        done = _sslpoke(
+            "localhost", str(server.port), "--truststore", str(store), "--json", cwd=tmp_path
+        )
+        assert done.returncode == 1, done.stderr
+        report = json.loads(done.stdout)
+        (problem,) = [p for p in report["problems"] if p["severity"] == "error"]
+        assert problem["code"] == "empty-truststore"
+        command = next(c for c in problem["commands"] if c.startswith("sslpoke trust --cert"))
+        (tmp_path / command.split()[3]).write_bytes(lab.root.pem)
+        pasted = subprocess.run(
+            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes",
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert pasted.returncode == 0, pasted.stderr
+        after = run_java_probe(java, probe_classes, server.port, store)
+    assert after["https"].startswith("OK"), after

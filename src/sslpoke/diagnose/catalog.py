@@ -213,6 +213,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Use a certificate from a CA allowed to issue for this name.",
         ),
         CodeInfo(
+            Code.EMPTY_TRUSTSTORE,
+            _E,
+            "The truststore holds no trusted certificate (empty, or certificates without Java's trusted attribute).",
+            "javax.net.ssl.SSLException: java.lang.RuntimeException: Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty",
+            "Import the CA that issued the server's chain into this truststore (sslpoke trust adds to an empty store).",
+        ),
+        CodeInfo(
             Code.DISTRUSTED_CA,
             _E,
             "The root is one Java distrusts for server certificates issued after a date (jdk.security.caDistrustPolicies).",

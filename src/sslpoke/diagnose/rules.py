@@ -167,7 +167,9 @@ def diagnose(facts: Facts) -> list[Problem]:
                 "Enable TLS 1.2 and TLS 1.3 on the server.",
             )
         )
-    if facts.validation is not None and facts.chain:
+    if facts.validation is not None and facts.chain and not facts.store.entries:
+        problems.append(_empty_store(facts))
+    elif facts.validation is not None and facts.chain:
         problems += _trust_problems(facts)
         order = _chain_order(facts)
         if order is not None:
@@ -175,6 +177,34 @@ def diagnose(facts: Facts) -> list[Problem]:
     problems += _mail_auth(facts)
     problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.code in _SECONDARY))
     return problems
+
+
+def _empty_store(facts: Facts) -> Problem:
+    """No trusted certificate at all: Java cannot even start the handshake's checks."""
+    store = facts.store
+    why = f" ({store.notes[0]})" if store.notes else ""
+    path = facts.validation.best.path if facts.validation else facts.chain
+    top = path[-1]
+    self_signed = top.self_issued
+    commands = (
+        _import_commands(facts, top, how="sent")
+        if self_signed
+        else _import_commands(facts, None, how="file", name=top.issuer_display_name)
+    )
+    what = (
+        f"its root {top.display_name!r} (sent by the server: check its fingerprint)"
+        if self_signed
+        else f"the CA {top.issuer_display_name!r} that issued {top.display_name!r}"
+    )
+    return Problem(
+        Code.EMPTY_TRUSTSTORE,
+        Severity.ERROR,
+        f"The {store.type.value.upper()} truststore {store.location} holds no trusted certificate"
+        f"{why}. Java fails every TLS connection with it before looking at the server's chain.",
+        f"Import {what} into this truststore; sslpoke trust adds to an empty store.",
+        None,
+        commands,
+    )
 
 
 _SECONDARY = {Code.EXPIRING_SOON, Code.CHAIN_ORDER, Code.WEAK_SIGNATURE, Code.WEAK_KEY}

@@ -94,8 +94,12 @@ def load_truststore(
     storetype: str | None = None,
     password: str | None = None,
     origin: str = "--truststore",
+    allow_empty: bool = False,
 ) -> TrustStore:
     """Read a truststore of any supported format.
+
+    A store with no trusted certificate raises StoreError("empty"), unless
+    ``allow_empty``: for a probe that is a finding (Java fails the handshake), not bad input.
 
     ``password=None`` means "none given": JKS stores are then checked against
     Java's default ``changeit`` and read without an integrity check if that is
@@ -128,7 +132,8 @@ def load_truststore(
         notes += extra
     else:
         kind, entries_list = pem.read_pem_store(data, source, notes)
-    return _finish(TrustStore(kind, tuple(entries_list), path, origin, tuple(notes), checked))
+    store = TrustStore(kind, tuple(entries_list), path, origin, tuple(notes), checked)
+    return store if allow_empty else _finish(store)
 
 
 def _finish(store: TrustStore) -> TrustStore:
