@@ -204,6 +204,11 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
         help="download a missing intermediate from the AIA URL",
     )
     p.add_argument("--remove", metavar="ALIAS", help="remove an entry (backed up first)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="also remove entries the imported certificate replaces (same name, another key)",
+    )
     p.add_argument("--list", action="store_true", help="list the truststore's entries")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")

@@ -25,11 +25,13 @@ from sslpoke.report import console
 from sslpoke.report.model import CertInfo, Report, Role
 from sslpoke.report.text import Line, plural
 from sslpoke.stores import TrustEntry, TrustStore
+from sslpoke.stores.edit import Editable
 from sslpoke.stores.model import StoreType, alias_for
 from sslpoke.truststore_choice import StoreRequest, choose
 
 UNTRUSTED = {
     Code.SELF_SIGNED,
+    Code.CERTIFICATE_RENEWED,
     Code.UNKNOWN_CA,
     Code.INCOMPLETE_CHAIN,
     Code.OUTDATED_TRUSTSTORE,
@@ -298,6 +300,12 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
         with store_lock(path):
             current = edit.open_for_edit(path, password)
             content, added = edit.with_certificates(current, list(zip(fresh, aliases, strict=True)))
+            if added and getattr(args, "replace", False):
+                content, replaced = _without_replaced(
+                    current._replace(data=content), [c for c, _ in added], path, password
+                )
+                for alias in replaced:
+                    console.write([[("  replaces ", "dim"), (alias, "cmd")]])
             if not added:
                 console.write(
                     [
@@ -316,6 +324,25 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
     if report is not None:
         return _reprobe(args, request, report)
     return 0
+
+
+def _without_replaced(
+    current: Editable, new: list[Cert], path: Path, password: str | None
+) -> tuple[bytes, list[str]]:
+    """Remove the entries that the new certificates replace: same subject, another key."""
+    from sslpoke.stores import edit, load_truststore
+
+    store = load_truststore(path, password=password, allow_empty=True)
+    stale = [
+        e.alias
+        for e in store.entries
+        for c in new
+        if e.alias and e.cert.raw.subject == c.raw.subject and e.cert.raw.spki != c.raw.spki
+    ]
+    content = current.data
+    for alias in stale:
+        content = edit.without_alias(current._replace(data=content), alias)
+    return content, stale
 
 
 def jvms_using(store: Path) -> list[JavaProcess]:

@@ -33,6 +33,7 @@ class Code(StrEnum):
     UNKNOWN_CA = "unknown-ca"
     INCOMPLETE_CHAIN = "incomplete-chain"
     EMPTY_TRUSTSTORE = "empty-truststore"
+    CERTIFICATE_RENEWED = "certificate-renewed"
     OUTDATED_TRUSTSTORE = "outdated-truststore"
     INTERCEPTED = "intercepted"
     DISTRUSTED_CA = "distrusted-ca"

@@ -9,6 +9,7 @@ same PKCS#12 truststore (``sslpoke.probe``, the product's own path).
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
 import subprocess
@@ -202,7 +203,8 @@ def _loopback(host: object, port: object, *args: object, **kw: object) -> list[t
 
 def rules_of(java: str, jvm_args: tuple[str, ...] = ()) -> Profile:
     """The java profile with the rules of the judge JVM (as sslpoke reads them)."""
-    return profile_for(read_rules(java_home_of(Path(java)), properties(jvm_args)))
+    binary = Path(shutil.which(java) or java)
+    return profile_for(read_rules(java_home_of(binary), properties(jvm_args)))
 
 
 def sslpoke_verdict(p: Prepared, port: int, profile: Profile) -> tuple[bool, tuple[str, ...]]:

@@ -141,3 +141,50 @@ def test_empty_truststore_is_a_diagnosis_and_trust_fills_it(
         assert pasted.returncode == 0, pasted.stderr
         after = run_java_probe(java, probe_classes, server.port, store)
     assert after["https"].startswith("OK"), after
+
+
+def test_renewed_self_signed_certificate(
+    keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    """Last year's self-signed certificate is trusted; the server now has a new one, same name."""
+    from sslpoke.lab.pki import issue
+    from sslpoke.lab.scenarios import Scenario
+
+    old = issue("localhost", sans=["localhost"], ca=False)
+    new = issue("localhost", sans=["localhost"], ca=False)
+    old_pem = tmp_path / "old.pem"
+    old_pem.write_bytes(old.pem)
+    store = tmp_path / "app.jks"
+    keytool_import(keytool, store, old_pem, "app-server", "jks")
+    scenario = Scenario("renewed", "renewed", [new], [old], None)
+    with serving(scenario) as server:
+        assert run_java_probe(java, probe_classes, server.port, store)["https"].startswith("FAIL")
+        done = _sslpoke(
+            "localhost", str(server.port), "--truststore", str(store), "--json", cwd=tmp_path
+        )
+        report = json.loads(done.stdout)
+        (problem,) = [p for p in report["problems"] if p["severity"] == "error"]
+        assert problem["code"] == "certificate-renewed", problem
+        assert "'app-server'" in problem["message"]
+        command = next(c for c in problem["commands"] if c.startswith("sslpoke trust"))
+        assert command.endswith("--replace")
+        pasted = subprocess.run(
+            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes",
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert pasted.returncode == 0, pasted.stdout + pasted.stderr
+        assert "replaces app-server" in pasted.stdout
+        after = run_java_probe(java, probe_classes, server.port, store)
+    assert after["https"].startswith("OK"), after
+    listing = subprocess.run(
+        [keytool, "-list", "-keystore", str(store), "-storepass", "changeit"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "app-server" not in listing and "trustedCertEntry" in listing

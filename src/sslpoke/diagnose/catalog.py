@@ -213,6 +213,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Use a certificate from a CA allowed to issue for this name.",
         ),
         CodeInfo(
+            Code.CERTIFICATE_RENEWED,
+            _E,
+            "The truststore trusts an older certificate with the same name: the server's certificate (or its CA's key) was replaced.",
+            "PKIX path validation failed: java.security.cert.CertPathValidatorException: signature check failed",
+            "Import the new certificate (sslpoke trust HOST PORT; add --replace to remove the stale entry).",
+        ),
+        CodeInfo(
             Code.EMPTY_TRUSTSTORE,
             _E,
             "The truststore holds no trusted certificate (empty, or certificates without Java's trusted attribute).",

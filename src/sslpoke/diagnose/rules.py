@@ -265,6 +265,8 @@ def _finding_problem(
     if f.code in (Code.SELF_SIGNED, Code.UNKNOWN_CA, Code.INCOMPLETE_CHAIN):
         assert cert is not None
         return _untrusted(facts, f, cert, path, intercepted)
+    if f.code is Code.CERTIFICATE_RENEWED and cert is not None:
+        return _renewed(facts, f, cert, sent_index)
     who = _label(facts.chain, cert) if cert is not None else "the chain"
     if cert is not None and sent_index is None and f.position == len(path) - 1:
         alias = facts.store.alias_of(cert)
@@ -272,6 +274,39 @@ def _finding_problem(
     message = f"{who[0].upper() + who[1:]} {f.detail.rstrip('.')}."
     fix = _fix_for(facts, f, cert)
     return Problem(f.code, f.severity, message, fix, sent_index)
+
+
+def _renewed(facts: Facts, f: Finding, cert: Cert, sent_index: int | None) -> Problem:
+    """The store trusts an older certificate of the same name: name it, import the new one."""
+    stale = [
+        e
+        for e in facts.store.entries
+        if e.cert.raw.subject == cert.raw.issuer and e.cert.raw.spki != cert.raw.spki
+    ]
+    aliases = ", ".join(repr(e.alias) for e in stale if e.alias) or "(no alias)"
+    top_is_sent_root = cert.self_issued
+    commands = _import_commands(
+        facts, cert, how="sent" if top_is_sent_root else "file", name=cert.issuer_display_name
+    )
+    commands = tuple(
+        c + " --replace" if c.startswith("sslpoke trust") and top_is_sent_root else c
+        for c in commands
+    )
+    what = (
+        "the server's new certificate"
+        if top_is_sent_root
+        else (f"the new certificate of {cert.issuer_display_name!r} (from its owner)")
+    )
+    return Problem(
+        Code.CERTIFICATE_RENEWED,
+        Severity.ERROR,
+        f"{_label(facts.chain, cert)[0].upper() + _label(facts.chain, cert)[1:]} {f.detail}. "
+        f"Stale truststore entry: {aliases}.",
+        f"Import {what} after checking its fingerprint; --replace also removes the stale entry "
+        "(Java keeps trusting both otherwise).",
+        sent_index,
+        commands,
+    )
 
 
 def _fix_for(facts: Facts, f: Finding, cert: Cert | None) -> str:

@@ -162,6 +162,11 @@ def read_rules(
             sources.append(f"{path} ({'replaces' if replace else 'adds to'} java.security)")
     if not version_text:
         version_text = "unknown (assumed 17)"
+    if text is None:
+        # Unreadable (or no such Java): the JDK's defaults, never "no rules at all".
+        security.setdefault("jdk.certpath.disabledAlgorithms", DEFAULT_CERTPATH_DISABLED)
+        security.setdefault("jdk.security.caDistrustPolicies", DEFAULT_DISTRUST)
+        sources.append(f"{master} is unreadable: Java 17 defaults used")
     return JavaRules(
         parse_version(version_text),
         version_text,

@@ -119,7 +119,10 @@ class PathBuilder:
             # Java selects the trust anchor by the child's AKI (a sent issuer is only
             # checked by its signature).
             kept = [(c, a) for c, a in found if a is None or c.ski is None or c.ski == aki]
-            self.rejected.extend((c, "aki") for c, a in found if (c, a) not in kept)
+            for c, a in found:
+                if (c, a) not in kept:  # its key also fails the signature: renewed or re-keyed
+                    bad_key = c.raw.spki != cert.raw.spki and self.signature(cert, c) is Sig.BAD
+                    self.rejected.append((c, "key" if bad_key else "aki"))
             found = kept
         if self.anchor_dates:
             # Java's path builder only takes trust anchors valid at the validation time.
@@ -156,20 +159,37 @@ class PathBuilder:
             for cand, anchor in self._candidates(cert)
             if anchor is not None or (cand.raw.subject, cand.raw.spki) not in seen
         ]
-        if not options:
-            yield Candidate(path, links, None)
-            return
         deferred: list[tuple[Cert, Anchor | None, Sig]] = []
+        yielded = False
         for cand, anchor in options:
             sig = self.signature(cert, cand)
             if sig is Sig.OK:
-                yield from self._step(path, links, seen, depth, cand, anchor, sig)
+                for found in self._step(path, links, seen, depth, cand, anchor, sig):
+                    yielded = True
+                    yield found
+            elif anchor is not None and sig is Sig.BAD and self._renewed(cert, cand):
+                self.rejected.append((cand, "key"))
             else:
                 deferred.append((cand, anchor, sig))
         for cand, anchor, sig in deferred:
             if self.exhausted:
                 return
-            yield from self._step(path, links, seen, depth, cand, anchor, sig)
+            for found in self._step(path, links, seen, depth, cand, anchor, sig):
+                yielded = True
+                yield found
+        if not yielded:
+            yield Candidate(path, links, None)
+
+    def _renewed(self, child: Cert, old: Cert) -> bool:
+        """``old`` bears the issuer's name but another key: the child is validly
+        self-signed (a renewed self-signed certificate), or names another key in its
+        authorityKeyIdentifier (a re-keyed CA). Not a corrupt signature."""
+        if child.raw.spki == old.raw.spki:
+            return False
+        if child.self_issued and self.signature(child, child) is Sig.OK:
+            return True
+        aki, ski = child.aki_key_id, old.ski
+        return aki is not None and ski is not None and aki != ski
 
     def _step(
         self,

@@ -47,6 +47,19 @@ def _untrusted_finding(cand: Candidate, self_signed: bool, builder: PathBuilder)
     top = len(cand.path) - 1
     last = cand.path[-1]
     passed_over = [(a, why) for a, why in builder.rejected if a.raw.subject == last.raw.issuer]
+    renewed = [a for a, why in passed_over if why == "key"]
+    if renewed and not cand.too_long:
+        old = renewed[0]
+        what = "was renewed" if self_signed else "comes from a CA whose key changed"
+        return Finding(
+            Code.CERTIFICATE_RENEWED,
+            Severity.ERROR,
+            top,
+            f"is signed by a different key than the truststore's {old.display_name!r} "
+            f"(SHA-256 {old.fingerprint[:23]}..., valid {old.not_before:%Y-%m-%d} to "
+            f"{old.not_after:%Y-%m-%d}): the certificate {what}, and the truststore still "
+            "trusts the old one",
+        )
     if passed_over and not self_signed and not cand.too_long:
         anchor, why = passed_over[0]
         if why == "dates":
