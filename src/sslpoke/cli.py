@@ -19,8 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
-    from sslpoke.java.confirm import JavaVerdict
-    from sslpoke.report.model import Report
+    from sslpoke.report.model import JavaVerdict, Report
     from sslpoke.truststore_choice import StoreRequest
 
 COMMANDS = ("probe", "verify", "trust", "java", "demo")
@@ -308,13 +307,20 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
     )
 
 
-def _emit(report: Report, args: argparse.Namespace, java: JavaVerdict | None = None) -> int:
+def _emit(
+    report: Report,
+    args: argparse.Namespace,
+    java: JavaVerdict | None = None,
+    not_confirmed: str | None = None,
+) -> int:
     if args.json:
         from sslpoke.report.json import to_dict
 
         data = to_dict(report)
         if java is not None:
             data["java_confirmation"] = java.as_dict(report.ok)
+        elif not_confirmed is not None:
+            data["java_confirmation"] = {"ran": False, "reason": not_confirmed}
         import json
 
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -324,6 +330,8 @@ def _emit(report: Report, args: argparse.Namespace, java: JavaVerdict | None = N
         lines = text.render(report, verbose=args.verbose)
         if java is not None:
             lines += text.java_confirmation(java, report.ok)
+        elif not_confirmed is not None:
+            lines += [[], [("Java not asked: ", "bold"), (not_confirmed, "dim")]]
         console.write(lines)
     if java is not None and java.ok != report.ok:
         sys.stderr.write(
@@ -354,11 +362,15 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         source_address=source,
     )
     java = None
+    not_confirmed = None
     if args.confirm:
-        from sslpoke.java.confirm import confirm_for
+        from sslpoke.java.confirm import ConfirmError, confirm_for
 
-        java = confirm_for(report, request, args.java, timeout=args.timeout)
-    return _emit(report, args, java)
+        try:
+            java = confirm_for(report, request, args.java, timeout=args.timeout)
+        except ConfirmError as exc:  # the diagnosis stands; say why Java was not asked
+            not_confirmed = str(exc)
+    return _emit(report, args, java, not_confirmed)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

@@ -135,3 +135,84 @@ def test_confirm_never_puts_a_password_on_the_java_command_line(
     (cmd, stdin), *_ = seen
     assert not any(secret in part for part in cmd), cmd
     assert secret in stdin
+
+
+def test_confirm_keeps_the_diagnosis_when_java_cannot_be_asked(tmp_path: Path, java: str) -> None:
+    """No TLS connection: the report is printed as always, plus one line saying why."""
+    from tests.rawservers import close_at_once, raw_server
+
+    with raw_server(close_at_once) as port:
+        text = sslpoke_cli("127.0.0.1", str(port), "--confirm", "--timeout", "3")
+        done = sslpoke_cli("127.0.0.1", str(port), "--confirm", "--json", "--timeout", "3")
+    assert text.returncode == 3 and "Java not asked: there was no TLS connection" in text.stdout
+    data = json.loads(done.stdout)
+    assert data["exit_code"] == 3 and data["problems"]
+    assert data["java_confirmation"] == {
+        "ran": False,
+        "reason": "there was no TLS connection to confirm",
+    }
+
+
+def test_confirm_with_a_pem_truststore(lab: Lab, tmp_path: Path, java: str) -> None:
+    """Java cannot load a PEM truststore: it is asked with a PKCS#12 copy, and told so."""
+    from tests.conftest import write_pem
+
+    scenario = lab.scenarios()["trusted"]()
+    store = write_pem(scenario.trust, tmp_path / "roots.pem")
+    with serving(scenario) as server:
+        done = sslpoke_cli(
+            "localhost", str(server.port), "--truststore", str(store), "--confirm", "--json"
+        )
+    confirmation = json.loads(done.stdout)["java_confirmation"]
+    assert confirmation["ok"] and confirmation["agrees"], confirmation
+    assert "Java cannot use a PEM file as a truststore" in confirmation["note"]
+
+
+def test_confirm_on_a_jre_without_a_compiler(lab: Lab, tmp_path: Path, java: str) -> None:
+    """A jlink runtime (as many applications bundle) has no jdk.compiler: the probe, compiled
+    once to Java 8 bytecode with another JDK's javac, still runs there."""
+    jlink = Path(java).resolve().parent / "jlink"
+    if not jlink.exists():
+        pytest.fail(f"no jlink next to {java}: the JDK the tests install has one")
+    jre = tmp_path / "jre"
+    subprocess.run(
+        [
+            str(jlink),
+            "--add-modules",
+            "java.base,jdk.crypto.ec",
+            "--output",
+            str(jre),
+            "--no-header-files",
+            "--no-man-pages",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    scenario = lab.scenarios()["trusted"]()
+    store = write_p12(scenario.trust, tmp_path / "t.p12")
+    env_cache = tmp_path / "cache"
+    with serving(scenario) as server:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sslpoke",
+                "localhost",
+                str(server.port),
+                f"-Djavax.net.ssl.trustStore={store}",
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "--java",
+                str(jre / "bin" / "java"),
+                "--confirm",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "XDG_CACHE_HOME": str(env_cache)},
+        )
+    confirmation = json.loads(done.stdout)["java_confirmation"]
+    assert confirmation.get("ran", True) and confirmation["ok"], confirmation
+    assert str(jre) in confirmation["java"]
+    assert list(env_cache.glob("sslpoke/probe-*/SSLPokeProbe.class"))

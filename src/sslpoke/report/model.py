@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import NamedTuple
 
 from sslpoke.errors import ExitCode
@@ -125,3 +126,29 @@ class Report(NamedTuple):
         if not self.connected:
             return ExitCode.NO_CONNECTION
         return ExitCode.NOT_TRUSTED
+
+
+class JavaVerdict(NamedTuple):
+    """The JVM's own verdict on the same server (``--confirm``), for the report."""
+
+    java: Path
+    version: str | None
+    mode: str  # "https" (endpoint identification) or "sslpoke" (none)
+    ok: bool
+    detail: str  # "TLSv1.3", or the exception chain
+    command: tuple[str, ...]  # as run, password masked
+    note: str | None = None  # e.g. a PEM store handed to Java as a PKCS#12 copy
+
+    def as_dict(self, sslpoke_ok: bool) -> dict[str, object]:
+        """The ``java_confirmation`` object of the JSON report."""
+        return {
+            "java": str(self.java),
+            "version": self.version,
+            "mode": self.mode,
+            "ok": self.ok,
+            "detail": self.detail,
+            "agrees": self.ok == sslpoke_ok,
+            "command": list(self.command),
+            "note": self.note,
+            "ran": True,
+        }

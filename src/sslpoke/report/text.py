@@ -8,13 +8,9 @@ report pasted from a log reads exactly like the one on screen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sslpoke.problems import Problem, Severity
-from sslpoke.report.model import PathStep, Report, Role
-
-if TYPE_CHECKING:
-    from sslpoke.java.confirm import JavaVerdict
+from sslpoke.report.model import JavaVerdict, PathStep, Report, Role
 
 Segment = tuple[str, str | None]
 Line = list[Segment]
@@ -211,6 +207,8 @@ def java_confirmation(java: JavaVerdict, sslpoke_ok: bool) -> list[Line]:
         [("Java's own verdict: ", "bold"), (who, "dim")],
         [("  ", None), (verdict, "ok" if java.ok else "error")],
     ]
+    if java.note:
+        lines.append([("  note: ", "dim"), (java.note, "warn")])
     if java.ok == sslpoke_ok:
         lines.append([("  ✓ Java agrees with sslpoke", "ok")])
     else:
