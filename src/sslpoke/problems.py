@@ -54,7 +54,7 @@ class Code(StrEnum):
     INVALID_CERTIFICATE = "invalid-certificate"
     REVOKED = "revoked"
     BAD_CRL = "bad-crl"
-    PROTOCOL_DISABLED = "protocol-disabled"
+    PROTOCOL_DISABLED = "protocol-disabled"  # (exit code 3, with the connection codes)
     # Warnings: trusted, but something to fix.
     CHAIN_ORDER = "chain-order"
     EXPIRING_SOON = "expiring-soon"
@@ -77,6 +77,7 @@ CONNECTION_CODES = frozenset(
         Code.PROTOCOL_MISMATCH,
         Code.STARTTLS_UNSUPPORTED,
         Code.STARTTLS_REFUSED,
+        Code.PROTOCOL_DISABLED,  # Java would not complete the handshake: no trust verdict
     }
 )
 

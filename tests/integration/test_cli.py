@@ -189,3 +189,23 @@ def test_save_chain_to_a_file_is_one_line(trusted_server, tmp_path: Path) -> Non
     )
     assert_one_line_error(done, 2, "--save-chain", "is a file")
     assert a_file.read_text() == "keep"
+
+
+def test_java_text_names_the_host_and_the_ip(lab: Lab, tmp_path: Path) -> None:
+    """'Java reports this as' quotes Java with the real name; an IP mismatch uses Java's IP text."""
+    from sslpoke.lab.scenarios import Scenario
+
+    leaf = lab.leaf(sans=["localhost"])  # no IP address in its SAN
+    scenario = Scenario("ip", "ip", [leaf, lab.inter], [lab.root], None)
+    store = write_pem(scenario.trust, tmp_path / "t.pem")
+    with serving(scenario) as server:
+        by_ip = json.loads(
+            sslpoke("127.0.0.1", str(server.port), "--truststore", str(store), "--json").stdout
+        )
+    missing = json.loads(sslpoke("no-such-host.invalid", "--json", "--timeout", "2").stdout)
+    assert by_ip["problems"][0]["code"] == "hostname-mismatch"
+    assert by_ip["java_says"] == (
+        "javax.net.ssl.SSLHandshakeException: No subject alternative names matching "
+        "IP address 127.0.0.1 found"
+    )
+    assert missing["java_says"] == "java.net.UnknownHostException: no-such-host.invalid"

@@ -285,10 +285,11 @@ CATALOG: dict[Code, CodeInfo] = {
         CodeInfo(
             Code.PROTOCOL_DISABLED,
             _E,
-            "The server only speaks a TLS version the client disables.",
-            "javax.net.ssl.SSLHandshakeException: No appropriate protocol "
-            "(protocol is disabled or cipher suites are inappropriate)",
-            "Enable TLS 1.2 or 1.3 on the server.",
+            "The server only speaks a TLS version Java disables: the handshake cannot complete.",
+            "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version",
+            "Enable TLS 1.2 and 1.3 on the server. Stopgap on the client only (weakens every "
+            "connection of that JVM): remove TLSv1/TLSv1.1 from jdk.tls.disabledAlgorithms in a "
+            "file given with -Djava.security.properties.",
         ),
         CodeInfo(
             Code.CHAIN_ORDER,
@@ -348,3 +349,18 @@ def markdown_table() -> str:
         java = f"`{entry.java}`" if entry.java else "(no exception of its own)"
         rows.append(f"| `{entry.code.value}` | {entry.severity.value} | {entry.summary} | {java} |")
     return "\n".join(rows) + "\n"
+
+
+def java_text(code: Code, name: str | None) -> str:
+    """What Java prints for ``code``, with the host (or IP address) filled in."""
+    from sslpoke.target import is_ip_literal
+
+    text = info(code).java
+    if not text or name is None:
+        return text
+    if code is Code.HOSTNAME_MISMATCH and is_ip_literal(name):
+        return (
+            "javax.net.ssl.SSLHandshakeException: No subject alternative names matching "
+            f"IP address {name} found"
+        )
+    return text.replace("<host>", name)

@@ -162,9 +162,10 @@ def diagnose(facts: Facts) -> list[Problem]:
             Problem(
                 Code.PROTOCOL_DISABLED,
                 Severity.ERROR,
-                f"The server only negotiated {facts.tls_version}, which Java 17 (jdk.tls.disabledAlgorithms) "
-                "and current browsers refuse.",
-                "Enable TLS 1.2 and TLS 1.3 on the server.",
+                f"The server only negotiated {facts.tls_version}, which Java (jdk.tls.disabledAlgorithms, "
+                "since 8u291/11.0.11) and current browsers refuse: Java cannot complete the handshake, "
+                "so whether the certificate is trusted does not come into it yet.",
+                info(Code.PROTOCOL_DISABLED).fix,
             )
         )
     if facts.validation is not None and facts.chain and not facts.store.entries:

@@ -47,6 +47,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "checked_name": report.checked_name,
         "profile": report.profile,
         "java_rules": report.java_rules,
+        "java_says": _java_says(report),
         "at": report.at.isoformat(),
         "seconds": report.seconds,
         "truststore": _plain(report.truststore._asdict()) if report.truststore else None,
@@ -77,3 +78,14 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 def dumps(report: Report) -> str:
     return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _java_says(report: Report) -> str | None:
+    """The exception Java prints for the main problem (None when trusted)."""
+    primary = next((p for p in report.problems if p.is_error), None)
+    if primary is None:
+        return None
+    from sslpoke.diagnose.catalog import java_text
+
+    host = report.checked_name or (report.target or "").rpartition(":")[0].strip("[]") or None
+    return java_text(primary.code, host) or None

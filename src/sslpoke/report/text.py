@@ -42,9 +42,10 @@ def render(report: Report, *, verbose: bool = False) -> list[Line]:
             lines += _problem(problem)
     primary = next((p for p in report.problems if p.is_error), None)
     if primary is not None:
-        from sslpoke.diagnose.catalog import info  # only a failure needs the code table
+        from sslpoke.diagnose.catalog import java_text  # only a failure needs the code table
 
-        if java := info(primary.code).java:
+        host = report.checked_name or (report.target or "").rpartition(":")[0].strip("[]") or None
+        if java := java_text(primary.code, host):
             lines.append([])
             lines.append([("Java reports this as: ", "dim"), (java, "dim")])
     return lines
