@@ -293,7 +293,7 @@ def test_unrelated_extra_certificate_is_still_named(lab: Lab, tmp_path: Path) ->
 
 
 def test_tls10_only_is_a_handshake_failure_not_a_trust_verdict(lab: Lab, tmp_path: Path) -> None:
-    scenario, report = run(lab, "tls10-only", tmp_path)
+    _, report = run(lab, "tls10-only", tmp_path)
     assert report.exit_code == 3 and not report.connected
     assert report.errors[0].code is Code.PROTOCOL_DISABLED
     assert "jdk.tls.disabledAlgorithms" in report.errors[0].fix
