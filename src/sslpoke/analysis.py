@@ -6,6 +6,7 @@ network work before these heavier modules (and cryptography) are imported.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -164,9 +165,34 @@ def java_policy(policy: Profile, chosen: ChosenStore) -> Profile:
 
 
 def _several_javas(chosen: ChosenStore) -> list[Problem]:
-    """Warn when other Javas here trust other stores: the application may run one of them."""
-    from sslpoke.java.discovery import find_javas
+    """Warn when other Javas here trust other stores: the application may run one of them.
 
+    Running JVMs come first: one that uses another truststore than the default sslpoke
+    checked is named with its PID and command (likely the application itself).
+    """
+    from sslpoke.java.discovery import find_javas, java_processes
+
+    used_path = Path(chosen.real_path or chosen.store.location)
+    running = []
+    for process in java_processes():
+        theirs = process.store.real_path or process.store.path
+        with contextlib.suppress(OSError):
+            if theirs.resolve() != used_path.resolve():
+                running.append(process)
+    if running:
+        names = "; ".join(
+            f"PID {p.pid} ({p.command}) uses {p.store.real_path or p.store.path}" for p in running[:5]
+        )
+        return [
+            Problem(
+                Code.SEVERAL_JAVAS,
+                Severity.WARNING,
+                f"sslpoke checked the default truststore {used_path}, but running JVMs here use "
+                f"others: {names}.",
+                f"If one of them is the application, check with its truststore: sslpoke HOST PORT "
+                f"--java {running[0].pid}",
+            )
+        ]
     javas = find_javas()
     stores = {j.store.real_path or j.store.path for j in javas}
     if len(stores) < 2:

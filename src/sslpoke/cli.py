@@ -91,7 +91,12 @@ def _store_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--java",
         metavar="PATH|PID",
-        help="use the truststore of this JVM (java binary, java.home or running PID)",
+        help="use the truststore of this JVM (java binary, java.home, running PID or app folder)",
+    )
+    g.add_argument(
+        "--app-dir",
+        metavar="DIR",
+        help="the Java and -Djavax.net.ssl.* options an application starts with (bin/setenv.sh, jre/)",
     )
 
 
@@ -277,9 +282,12 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
     from sslpoke.errors import UsageError
     from sslpoke.truststore_choice import StoreRequest
 
-    chosen = [bool(args.truststore), args.system, args.mozilla, bool(args.java)]
+    app_dir = getattr(args, "app_dir", None)
+    chosen = [bool(args.truststore), args.system, args.mozilla, bool(args.java), bool(app_dir)]
     if sum(chosen) > 1:
-        raise UsageError("give only one of --truststore, --system, --mozilla and --java")
+        raise UsageError(
+            "give only one of --truststore, --system, --mozilla, --java and --app-dir"
+        )
     java_args = [f"-D{p}" for p in args.java_props]
     from sslpoke.java.options import masked
 
@@ -290,6 +298,13 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
 
         request = resolve_java(args.java, java_args=java_args, password=_password(args))
         return request._replace(origin_args=("--java", args.java, *origin))
+    if app_dir:
+        from pathlib import Path
+
+        from sslpoke.java.discovery import resolve_app_dir
+
+        request = resolve_app_dir(Path(app_dir), java_args=java_args, password=_password(args))
+        return request._replace(origin_args=("--app-dir", app_dir, *origin))
     if args.truststore:
         origin = ["--truststore", args.truststore]
         if args.storetype:

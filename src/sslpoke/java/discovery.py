@@ -327,8 +327,41 @@ def read_app_dir(folder: Path) -> AppConfig:
 # --- --java PATH|PID --------------------------------------------------------------------
 
 
+def is_app_dir(folder: Path) -> bool:
+    """A Tomcat-style application folder (Jira, Confluence...): start scripts in bin/."""
+    return (folder / "bin" / "setenv.sh").is_file() or (folder / "bin" / "catalina.sh").is_file()
+
+
+def resolve_app_dir(
+    folder: Path, *, java_args: list[str], password: str | None
+) -> StoreRequest:
+    """A store request for the JVM an application folder starts: its Java (JRE_HOME,
+    JAVA_HOME, the bundled jre/) and the -Djavax.net.ssl.* options of its setenv.sh."""
+    if not folder.is_dir():
+        raise UsageError(f"--app-dir {folder}: no such folder")
+    config = read_app_dir(folder)
+    if not config.files and config.home_from.startswith("java on PATH"):
+        raise UsageError(
+            f"--app-dir {folder}: no bin/setenv.sh and no bundled jre/ (is it the application's "
+            "installation folder, e.g. /opt/atlassian/jira?)"
+        )
+    props = [
+        f"-D{k}={v}"
+        for k, v in (
+            (options.TRUSTSTORE, config.settings.truststore),
+            (options.TRUSTSTORE_TYPE, config.settings.storetype),
+            (options.TRUSTSTORE_PASSWORD, config.settings.password),
+        )
+        if v is not None
+    ]
+    return StoreRequest(
+        password=password, java_args=[*props, *java_args], java_home=config.home, env={}
+    )
+
+
 def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> StoreRequest:
-    """A store request that mirrors one JVM: a ``java`` binary, a ``java.home``, or a running PID."""
+    """A store request that mirrors one JVM: a ``java`` binary, a ``java.home``, a running PID,
+    or an application folder (read as with --app-dir)."""
     if spec.isdigit():
         process = read_process(int(spec))
         if process is None:
@@ -346,6 +379,8 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
             password=password, java_args=[*props, *java_args], java_home=process.home, env={}
         )
     path = Path(spec)
+    if path.is_dir() and is_app_dir(path):
+        return resolve_app_dir(path, java_args=java_args, password=password)
     if path.is_dir():
         binary = next(
             (b for b in (path / "bin" / "java", path / "jre" / "bin" / "java") if b.is_file()), None

@@ -1,0 +1,76 @@
+"""The truststore an application really uses: its start scripts, its JRE, its running JVM."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sslpoke.lab.scenarios import Lab
+from tests.conftest import keytool_import, serving, waiting_jvm
+
+pytestmark = pytest.mark.jvm
+SECRET = "Jira-S3cret!"
+
+
+def _jira(tmp: Path, java: str, store: Path) -> Path:
+    """A Jira-like folder: bin/setenv.sh with the trust options, and a bundled jre/."""
+    app = tmp / "atlassian" / "jira"
+    (app / "bin").mkdir(parents=True)
+    (app / "bin" / "setenv.sh").write_text(
+        "#!/bin/sh\n"
+        'JVM_SUPPORT_RECOMMENDED_ARGS="-Djavax.net.ssl.trustStore='
+        f"{store} -Djavax.net.ssl.trustStorePassword='{SECRET}'\"\n"
+        "export JVM_SUPPORT_RECOMMENDED_ARGS\n"
+    )
+    (app / "jre").symlink_to(Path(java).resolve().parent.parent)
+    return app
+
+
+def _probe(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "sslpoke", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("option", ["--app-dir", "--java"])
+def test_app_folder_gives_its_own_truststore_and_java(
+    option: str, keytool: str, java: str, lab: Lab, tmp_path: Path
+) -> None:
+    scenario = lab.scenarios()["trusted"]()
+    root = tmp_path / "root.pem"
+    root.write_bytes(lab.root.pem)
+    store = tmp_path / "jira.jks"
+    keytool_import(keytool, store, root, "lab-root", "jks", password=SECRET)
+    app = _jira(tmp_path, java, store)
+    with serving(scenario) as server:
+        data = _probe("localhost", str(server.port), option, str(app))
+    assert data["ok"] is True, data["problems"]
+    assert data["truststore"]["location"] == str(store)  # type: ignore[index]
+    assert str(app / "jre") in str(data["java_rules"])
+
+
+def test_a_running_jvm_with_another_store_is_named(
+    keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    """sslpoke checked the default cacerts; the application's JVM uses its own store."""
+    scenario = lab.scenarios()["trusted"]()
+    root = tmp_path / "root.pem"
+    root.write_bytes(lab.root.pem)
+    store = tmp_path / "app.jks"
+    keytool_import(keytool, store, root, "lab-root", "jks")
+    with waiting_jvm(java, probe_classes, store, "changeit") as jvm, serving(scenario) as server:
+        data = _probe("localhost", str(server.port))
+    assert data["ok"] is False
+    (warning,) = [p for p in data["problems"] if p["code"] == "several-javas"]  # type: ignore[union-attr, index]
+    assert f"PID {jvm.pid}" in warning["message"] and str(store) in warning["message"]
+    assert f"--java {jvm.pid}" in warning["fix"]
