@@ -60,6 +60,7 @@ class Code(StrEnum):
     EXPIRING_SOON = "expiring-soon"
     TRUSTSTORE_FALLBACK = "truststore-fallback"
     SEVERAL_JAVAS = "several-javas"
+    KEYSTORE_AS_TRUSTSTORE = "keystore-as-truststore"
     NO_PLAINTEXT_AUTH = "no-plaintext-auth"
     PLAINTEXT_AUTH_BEFORE_TLS = "plaintext-auth-before-tls"
 

@@ -74,3 +74,39 @@ def test_a_running_jvm_with_another_store_is_named(
     (warning,) = [p for p in data["problems"] if p["code"] == "several-javas"]  # type: ignore[union-attr, index]
     assert f"PID {jvm.pid}" in warning["message"] and str(store) in warning["message"]
     assert f"--java {jvm.pid}" in warning["fix"]
+
+
+def test_a_keystore_used_as_truststore_is_recognised(
+    keytool: str, lab: Lab, tmp_path: Path
+) -> None:
+    """Tomcat's keystore (one PrivateKeyEntry) given as trustStore: say so, import nothing into it."""
+    store = tmp_path / "tomcat.jks"
+    subprocess.run(
+        [
+            keytool,
+            "-genkeypair",
+            "-alias",
+            "tomcat",
+            "-keyalg",
+            "EC",
+            "-dname",
+            "CN=tomcat",
+            "-keystore",
+            str(store),
+            "-storetype",
+            "jks",
+            "-storepass",
+            "changeit",
+            "-keypass",
+            "changeit",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    scenario = lab.scenarios()["trusted"]()
+    with serving(scenario) as server:
+        data = _probe("localhost", str(server.port), "--truststore", str(store))
+    codes = [p["code"] for p in data["problems"]]  # type: ignore[union-attr, index]
+    assert data["ok"] is False and "keystore-as-truststore" in codes, codes
+    assert all(not p["commands"] for p in data["problems"])  # type: ignore[union-attr, index]

@@ -292,6 +292,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "file given with -Djava.security.properties.",
         ),
         CodeInfo(
+            Code.KEYSTORE_AS_TRUSTSTORE,
+            _W,
+            "The truststore is a keystore (a private key entry, no trusted certificates): javax.net.ssl.keyStore and trustStore mixed up.",
+            "",
+            "Point javax.net.ssl.trustStore at the real truststore; keep this file as the keystore.",
+        ),
+        CodeInfo(
             Code.CHAIN_ORDER,
             _W,
             "The server sends its chain out of order or with extra certificates.",

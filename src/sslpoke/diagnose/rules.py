@@ -17,7 +17,7 @@ from sslpoke.pki.checks import Finding
 from sslpoke.pki.signature import Sig, check_signature
 from sslpoke.pki.validate import Validation
 from sslpoke.problems import Code, Problem, Severity
-from sslpoke.stores.model import StoreType, TrustStore, alias_for, slug
+from sslpoke.stores.model import EntryKind, StoreType, TrustStore, alias_for, slug
 
 if TYPE_CHECKING:
     from sslpoke.diagnose.catalog import CodeInfo
@@ -171,13 +171,36 @@ def diagnose(facts: Facts) -> list[Problem]:
     if facts.validation is not None and facts.chain and not facts.store.entries:
         problems.append(_empty_store(facts))
     elif facts.validation is not None and facts.chain:
-        problems += _trust_problems(facts)
+        trust = _trust_problems(facts)
+        if _is_keystore(facts.store) and not facts.validation.ok:
+            # Importing a CA into the server's own keystore would be the wrong fix.
+            trust = [p._replace(commands=()) for p in trust] + [_keystore_notice(facts)]
+        problems += trust
         order = _chain_order(facts)
         if order is not None:
             problems.append(order)
     problems += _mail_auth(facts)
     problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.code in _SECONDARY))
     return problems
+
+
+def _is_keystore(store: TrustStore) -> bool:
+    return bool(store.entries) and all(e.kind is EntryKind.KEY for e in store.entries)
+
+
+def _keystore_notice(facts: Facts) -> Problem:
+    store = facts.store
+    aliases = ", ".join(repr(e.alias) for e in store.entries if e.alias)
+    return Problem(
+        Code.KEYSTORE_AS_TRUSTSTORE,
+        Severity.WARNING,
+        f"{store.location} is a keystore: it holds a private key entry ({aliases}) and no trusted "
+        "certificate. Java then trusts only that entry's own certificate. The application "
+        "probably meant it as javax.net.ssl.keyStore (or Tomcat's server keystore), not as its "
+        "truststore.",
+        "Point javax.net.ssl.trustStore at the truststore (often the JRE's cacerts, or a copy of it "
+        "with your CA), and keep this file as the keystore; do not import CAs into it.",
+    )
 
 
 def _empty_store(facts: Facts) -> Problem:
