@@ -361,6 +361,8 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     from sslpoke.api import probe
 
     source = (args.source_address, 0) if args.source_address else None
+    if source is not None:
+        _check_source_address(args.source_address)
     request = _store_request(args)
     report = probe(
         args.host,
@@ -386,6 +388,22 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         except ConfirmError as exc:  # the diagnosis stands; say why Java was not asked
             not_confirmed = str(exc)
     return _emit(report, args, java, not_confirmed)
+
+
+def _check_source_address(address: str) -> None:
+    """A source address must be one of this machine's: anything else is bad input."""
+    import socket
+
+    from sslpoke.errors import UsageError
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe_socket:
+            probe_socket.bind((address, 0))
+    except OSError as exc:
+        raise UsageError(
+            f"--source-address {address}: not an address of this machine ({exc.strerror})"
+        ) from None
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

@@ -114,12 +114,17 @@ def test_could_not_connect_exit_3(tmp_path: Path, lab: Lab) -> None:
         (["example.com", "--profile", "chrome"], "invalid choice"),
         (["verify", "/nonexistent/leaf.pem"], "no such file"),
         (["verify", "{leaf}", "--at", "yesterday"], "--at"),
+        (["verify", "{zero}"], "the file is empty (0 bytes)"),
+        (["verify", "{leaf}", "--truststore", "{zero}"], "the file is empty (0 bytes)"),
+        (["localhost", "1", "--source-address", "192.0.2.7"], "not an address of this machine"),
     ],
 )
 def test_bad_usage_is_one_line(args: list[str], needle: str, tmp_path: Path, lab: Lab) -> None:
     leaf = tmp_path / "leaf.pem"
     leaf.write_bytes(lab.leaf().pem)
-    done = sslpoke(*(a.replace("{leaf}", str(leaf)) for a in args))
+    zero = tmp_path / "zero.pem"
+    zero.write_bytes(b"")
+    done = sslpoke(*(a.replace("{leaf}", str(leaf)).replace("{zero}", str(zero)) for a in args))
     assert_one_line_error(done, 2, needle)
 
 

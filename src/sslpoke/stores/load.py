@@ -35,7 +35,10 @@ def read_file(path: Path, what: str = "truststore") -> bytes:
         if size > MAX_STORE_BYTES:
             raise StoreError(f"{path}: too large for a {what} ({size} bytes)", reason="corrupt")
         with path.open("rb") as fh:
-            return fh.read(MAX_STORE_BYTES + 1)
+            data = fh.read(MAX_STORE_BYTES + 1)
+        if not data:
+            raise StoreError(f"{path}: the file is empty (0 bytes)", reason="empty")
+        return data
     except FileNotFoundError:
         raise StoreError(f"{path}: no such file", reason="not-found") from None
     except PermissionError:
