@@ -64,7 +64,7 @@ def test_jks_written_then_read(lab: Lab, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"", "corrupt"),
+        (b"", "empty"),  # says "the file is empty (0 bytes)"
         (b"\xfe\xed\xfe\xed\x00\x00\x00\x02\x00\x00\x00\x05", "corrupt"),  # truncated JKS
         (b"\x30\x03\x02\x01\x03", "corrupt"),  # a PKCS#12 header and nothing else
         (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "empty"),
