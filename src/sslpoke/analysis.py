@@ -181,7 +181,8 @@ def _several_javas(chosen: ChosenStore) -> list[Problem]:
                 running.append(process)
     if running:
         names = "; ".join(
-            f"PID {p.pid} ({p.command}) uses {p.store.real_path or p.store.path}" for p in running[:5]
+            f"PID {p.pid} ({p.command}) uses {p.store.real_path or p.store.path}"
+            for p in running[:5]
         )
         return [
             Problem(

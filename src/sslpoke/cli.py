@@ -285,9 +285,7 @@ def _store_request(args: argparse.Namespace) -> StoreRequest:
     app_dir = getattr(args, "app_dir", None)
     chosen = [bool(args.truststore), args.system, args.mozilla, bool(args.java), bool(app_dir)]
     if sum(chosen) > 1:
-        raise UsageError(
-            "give only one of --truststore, --system, --mozilla, --java and --app-dir"
-        )
+        raise UsageError("give only one of --truststore, --system, --mozilla, --java and --app-dir")
     java_args = [f"-D{p}" for p in args.java_props]
     from sslpoke.java.options import masked
 

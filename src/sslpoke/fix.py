@@ -377,8 +377,11 @@ def restart_notice(store: Path) -> list[Line]:
         [
             ("Restart ", "warn"),
             (
-                f"{'this JVM' if len(users) == 1 else f'these {len(users)} JVMs'}: each read the "
-                "truststore at start-up and does not see the change until it restarts.",
+                "this JVM: it read the truststore at start-up and does not see the change until "
+                "it restarts."
+                if len(users) == 1
+                else f"these {len(users)} JVMs: each read the truststore at start-up and does not "
+                "see the change until it restarts.",
                 None,
             ),
         ]

@@ -332,9 +332,7 @@ def is_app_dir(folder: Path) -> bool:
     return (folder / "bin" / "setenv.sh").is_file() or (folder / "bin" / "catalina.sh").is_file()
 
 
-def resolve_app_dir(
-    folder: Path, *, java_args: list[str], password: str | None
-) -> StoreRequest:
+def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None) -> StoreRequest:
     """A store request for the JVM an application folder starts: its Java (JRE_HOME,
     JAVA_HOME, the bundled jre/) and the -Djavax.net.ssl.* options of its setenv.sh."""
     if not folder.is_dir():
