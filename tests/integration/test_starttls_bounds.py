@@ -73,3 +73,17 @@ def test_dialect_is_bounded(protocol: str, flood: bool) -> None:
         elapsed = time.monotonic() - started
     assert report.exit_code == 3, [(p.code, p.message) for p in report.problems]
     assert elapsed < TIMEOUT + 3, f"{protocol} ran {elapsed:.1f} s past a {TIMEOUT} s timeout"
+
+
+@pytest.mark.parametrize("protocol", ["ldap", "postgres", "xmpp"])
+def test_starttls_against_an_implicit_tls_port_says_so(protocol: str) -> None:
+    """A client-speaks-first dialect sent to a TLS port gets a TLS alert back: say what it means."""
+    from tests.rawservers import tls_alert
+
+    with raw_server(tls_alert) as port:
+        started = time.monotonic()
+        report = sslpoke.probe("localhost", port, starttls=protocol, timeout=10, reference=False)
+        elapsed = time.monotonic() - started
+    assert report.exit_code == 3
+    assert "speaks TLS directly" in report.errors[0].message, report.errors[0]
+    assert elapsed < 5, "noticed at once, not after the timeout"

@@ -109,6 +109,13 @@ class Conversation:
                 f"{self.what}: the server closed the connection",
                 said=printable(self.buffer) or None,
             )
+        if not self.heard and _tls_record(data) and isinstance(self.channel, PlainChannel):
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: this port speaks TLS directly (it answered in TLS, not "
+                f"{self.what}): use the TLS URL scheme (smtps://, imaps://, ldaps://...) or "
+                "--no-starttls",
+            )
         self.heard = True
         self.received += len(data)
         self.buffer += data
@@ -184,3 +191,8 @@ class Conversation:
     @property
     def pending(self) -> bytes:
         return self.buffer
+
+
+def _tls_record(data: bytes) -> bool:
+    """A TLS record header (alert or handshake, TLS 1.0-1.3) where plaintext was expected."""
+    return len(data) >= 5 and data[0] in (0x15, 0x16) and data[1] == 3 and data[2] <= 4
