@@ -68,3 +68,68 @@ def test_mutated_keystores_give_store_errors(lab: Lab, tmp_path: Path, kind: str
         except SslpokeError:
             continue
         assert store.entries
+
+
+def _with_mac_iterations(p12: bytes, iterations: int) -> bytes:
+    """The same PKCS#12 file with its MAC iteration count replaced (re-encoded, lengths fixed)."""
+    from sslpoke import asn1
+
+    pfx = asn1.read_tlv(p12)
+    parts = list(asn1.children(p12, pfx))
+    mac = parts[2]
+    mac_parts = list(asn1.children(p12, mac))
+    new_mac = asn1.seq(mac_parts[0].raw(p12), mac_parts[1].raw(p12), asn1.integer(iterations))
+    return asn1.seq(parts[0].raw(p12), parts[1].raw(p12), new_mac)
+
+
+def test_pkcs12_iteration_bomb_is_refused_at_once(lab: Lab, tmp_path: Path) -> None:
+    """2**31-1 MAC rounds ran for minutes; keytool refuses more than 5,000,000, so does sslpoke."""
+    import time
+
+    store = write_p12([lab.root], tmp_path / "ok.p12")
+    bomb = tmp_path / "bomb.p12"
+    bomb.write_bytes(_with_mac_iterations(store.read_bytes(), 2**31 - 1))
+    started = time.monotonic()
+    with pytest.raises(SslpokeError, match="iteration count 2147483647 is out of range"):
+        load_truststore(bomb, password="changeit")
+    assert time.monotonic() - started < 2
+    fine = tmp_path / "fine.p12"
+    fine.write_bytes(_with_mac_iterations(store.read_bytes(), 2048))
+    with pytest.raises(SslpokeError, match="password is wrong or the file was modified"):
+        load_truststore(
+            fine, password="changeit"
+        )  # re-encoded MAC no longer matches: a clear error
+
+
+def test_inputs_that_used_to_be_tracebacks(lab: Lab, tmp_path: Path) -> None:
+    from sslpoke import asn1
+    from sslpoke.certfiles import load_certificates
+    from sslpoke.errors import CertificateFileError
+
+    der = bytearray(lab.leaf().der)
+    at = der.find(b"\xa0\x03\x02\x01\x02")
+    der[at + 4] = 4  # version field 5
+    v5 = tmp_path / "v5.der"
+    v5.write_bytes(bytes(der))
+    with pytest.raises(CertificateFileError, match="version field 5"):
+        load_certificates(v5)
+    data_p7 = tmp_path / "data.p7b"
+    data_p7.write_bytes(
+        asn1.seq(asn1.oid("1.2.840.113549.1.7.1"), asn1.explicit(0, asn1.octet_string(b"x")))
+    )
+    with pytest.raises(CertificateFileError, match="not signedData"):
+        load_certificates(data_p7)
+
+
+def test_a_pem_bundle_with_a_broken_block_says_so(lab: Lab, tmp_path: Path) -> None:
+    broken = b"-----BEGIN CERTIFICATE-----\nMIIBorken==\n-----END CERTIFICATE-----\n"
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(lab.root.pem + broken + lab.other_root.pem)
+    store = load_truststore(bundle)
+    assert len(store.entries) == 2
+    assert any("1 of 3 certificate blocks could not be read" in n for n in store.notes), store.notes
+    from sslpoke.certfiles import load_certificates
+    from sslpoke.errors import CertificateFileError
+
+    with pytest.raises(CertificateFileError, match="block 2: not valid base64"):
+        load_certificates(bundle)  # trust --cert / verify: refused, not read in part
