@@ -93,12 +93,12 @@ def test_pkcs12_iteration_bomb_is_refused_at_once(lab: Lab, tmp_path: Path) -> N
     with pytest.raises(SslpokeError, match="iteration count 2147483647 is out of range"):
         load_truststore(bomb, password="changeit")
     assert time.monotonic() - started < 2
+    from sslpoke.stores import pkcs12
+
+    original = pkcs12.parse(store.read_bytes(), "changeit", "ok.p12").mac_iterations
     fine = tmp_path / "fine.p12"
-    fine.write_bytes(_with_mac_iterations(store.read_bytes(), 2048))
-    with pytest.raises(SslpokeError, match="password is wrong or the file was modified"):
-        load_truststore(
-            fine, password="changeit"
-        )  # re-encoded MAC no longer matches: a clear error
+    fine.write_bytes(_with_mac_iterations(store.read_bytes(), original))
+    assert len(load_truststore(fine, password="changeit").entries) == 1  # only the bomb trips
 
 
 def test_inputs_that_used_to_be_tracebacks(lab: Lab, tmp_path: Path) -> None:
