@@ -194,3 +194,31 @@ def test_pathological_chain_is_bounded(lab: Lab, tmp_path: Path) -> None:
     done = verify(str(chain), "--truststore", str(root), "--json")
     assert done.returncode == 1
     assert json.loads(done.stdout)["problems"]
+
+
+def test_pkcs12_key_entry_keeps_its_chain(lab: Lab, tmp_path: Path) -> None:
+    """verify keystore.p12 --alias tomcat: the entry's CA certificates are bags without an
+    alias; Java rebuilds the chain by issuer name, and so must sslpoke (no false incomplete-chain)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from sslpoke.certfiles import load_certificates
+
+    leaf = lab.leaf()
+    data = pkcs12.serialize_key_and_certificates(
+        b"tomcat",
+        leaf.key,
+        leaf.cert,
+        [lab.inter.cert, lab.root.cert],
+        serialization.BestAvailableEncryption(b"changeit"),
+    )
+    store = tmp_path / "keystore.p12"
+    store.write_bytes(data)
+    certs = load_certificates(store, alias="tomcat", password="changeit")
+    assert [c.display_name for c in certs] == [leaf.name, lab.inter.name, lab.root.name]
+    roots = tmp_path / "root.pem"
+    roots.write_bytes(lab.root.pem)
+    from sslpoke import verify
+
+    report = verify(certs[:1], intermediates=certs[1:], truststore=roots, reference=False)
+    assert report.ok, [(p.code, p.message) for p in report.problems]
