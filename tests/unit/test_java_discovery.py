@@ -176,7 +176,7 @@ def test_report_says_whether_the_java_matters(tmp_path: Path, lab: Lab) -> None:
     roots = ((jvm, ("*/bin/java",), "fake jvm"),)
     javas = find_javas({"PATH": ""}, roots=roots, alternatives=False)
     text = plain(_shared_store_summary(javas))
-    assert "use the same truststore" in text and str(shared) in text
+    assert "uses the same truststore" in text and str(shared) in text
     make_home(jvm, "jdk-c", lab)
     javas = find_javas({"PATH": ""}, roots=roots, alternatives=False)
     text = plain(_shared_store_summary(javas))
@@ -219,3 +219,22 @@ def test_trust_writes_with_the_password_the_jvm_was_given(tmp_path: Path, lab: L
     assert path == cacerts and password == "s3cret" and store.password_checked
     with pytest.raises(UsageError, match="does not write the OS bundle"):
         _target_store(StoreRequest(env={"PATH": ""}))
+
+
+def test_shared_store_summary_counts_running_jvms(tmp_path: Path) -> None:
+    """Two installations on one cacerts, and a running JVM on its own store: not 'the same'."""
+    from sslpoke.java import report as java_report
+    from sslpoke.java.discovery import JavaInstall, JavaProcess, StoreSummary
+    from sslpoke.java.options import TrustSettings
+
+    shared = StoreSummary(tmp_path / "cacerts", None, "default", "JKS", 1, None, None)
+    own = StoreSummary(tmp_path / "app.jks", None, "-D", "JKS", 1, None, None)
+    javas = [
+        JavaInstall(tmp_path / f"j{i}", tmp_path / "java", "17", None, (), shared) for i in (1, 2)
+    ]
+    process = JavaProcess(
+        42, tmp_path / "java", tmp_path / "j1", "Bootstrap", TrustSettings(), own, None
+    )
+    lines = java_report._shared_store_summary(javas, [process], [])
+    text = "".join(seg for line in lines for seg, _ in line)
+    assert "running JVMs or applications use others" in text and "--java PID" in text

@@ -108,21 +108,45 @@ def render_java_report(
         )
         lines += _settings_lines(app.settings)
         lines += _store_lines(app.store)
-    lines += _shared_store_summary(javas)
+    lines += _shared_store_summary(javas, processes, apps)
     console.write(lines)
     return 0
 
 
-def _shared_store_summary(javas: Sequence[JavaInstall]) -> list[Line]:
-    """Whether it matters which Java the application runs: only if their truststores differ."""
-    if len(javas) < 2:
+def _shared_store_summary(
+    javas: Sequence[JavaInstall],
+    processes: Sequence[JavaProcess] = (),
+    apps: Sequence[AppConfig] = (),
+) -> list[Line]:
+    """Whether it matters which Java the application runs: only if the truststores differ,
+    counting running JVMs and application folders (which often name their own store)."""
+    if len(javas) + len(processes) + len(apps) < 2:
         return []
     stores = {j.store.real_path or j.store.path for j in javas}
+    stores |= {p.store.real_path or p.store.path for p in processes}
+    stores |= {a.store.real_path or a.store.path for a in apps if a.store is not None}
     if len(stores) == 1:
         (store,) = stores
         return [
             [],
-            [(f"All {len(javas)} Java installations use the same truststore, {store}.", "dim")],
+            [
+                (
+                    f"Every Java, running JVM and application listed uses the same truststore, {store}.",
+                    "dim",
+                )
+            ],
+        ]
+    if len({j.store.real_path or j.store.path for j in javas}) == 1 and len(stores) > 1:
+        return [
+            [],
+            [
+                (
+                    f"The Java installations share one truststore, but running JVMs or applications "
+                    f"use others ({len(stores)} in all): test with the application's own, ",
+                    "warn",
+                ),
+                ("sslpoke HOST PORT --java PID (or --app-dir DIR)", "cmd"),
+            ],
         ]
     return [
         [],
