@@ -430,23 +430,7 @@ def test_trust_names_the_running_jvm_to_restart(
         waiting_jvm(java, probe_classes, store, "changeit") as jvm,
         waiting_jvm(java, probe_classes, other_store, "changeit") as unrelated,
     ):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sslpoke",
-                "trust",
-                "--cert",
-                str(ca),
-                "--truststore",
-                str(store),
-                "--yes",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
+        done = sslpoke_cli("trust", "--cert", str(ca), "--truststore", str(store), "--yes")
     assert done.returncode == 0, done.stderr
     assert "Restart this JVM" in done.stdout
     assert f"PID {jvm.pid}" in done.stdout and f"PID {unrelated.pid}" not in done.stdout
@@ -458,21 +442,5 @@ def test_trust_without_a_visible_jvm_still_says_restart(
     store = app_keystore(keytool, tmp_path / "app.jks", "jks", lab)
     ca = tmp_path / "ca.pem"
     ca.write_bytes(lab.root.pem)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sslpoke",
-            "trust",
-            "--cert",
-            str(ca),
-            "--truststore",
-            str(store),
-            "--yes",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    done = sslpoke_cli("trust", "--cert", str(ca), "--truststore", str(store), "--yes")
     assert done.returncode == 0 and "Restart the application" in done.stdout

@@ -343,18 +343,23 @@ def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None)
             f"--app-dir {folder}: no bin/setenv.sh and no bundled jre/ (is it the application's "
             "installation folder, e.g. /opt/atlassian/jira?)"
         )
-    props = [
-        f"-D{k}={v}"
-        for k, v in (
-            (options.TRUSTSTORE, config.settings.truststore),
-            (options.TRUSTSTORE_TYPE, config.settings.storetype),
-            (options.TRUSTSTORE_PASSWORD, config.settings.password),
-        )
-        if v is not None
-    ]
+    props = _trust_props(config.settings)
     return StoreRequest(
         password=password, java_args=[*props, *java_args], java_home=config.home, env={}
     )
+
+
+def _trust_props(settings: options.TrustSettings) -> list[str]:
+    """The ``-Djavax.net.ssl.trustStore*`` options that reproduce these settings."""
+    return [
+        f"-D{k}={v}"
+        for k, v in (
+            (options.TRUSTSTORE, settings.truststore),
+            (options.TRUSTSTORE_TYPE, settings.storetype),
+            (options.TRUSTSTORE_PASSWORD, settings.password),
+        )
+        if v is not None
+    ]
 
 
 def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> StoreRequest:
@@ -364,15 +369,7 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
         process = read_process(int(spec))
         if process is None:
             raise UsageError(f"--java {spec}: no running Java process with that PID")
-        props = [
-            f"-D{k}={v}"
-            for k, v in (
-                (options.TRUSTSTORE, process.settings.truststore),
-                (options.TRUSTSTORE_TYPE, process.settings.storetype),
-                (options.TRUSTSTORE_PASSWORD, process.settings.password),
-            )
-            if v is not None
-        ]
+        props = _trust_props(process.settings)
         return StoreRequest(
             password=password, java_args=[*props, *java_args], java_home=process.home, env={}
         )
