@@ -81,6 +81,12 @@ def need(binary: str, package: str) -> str:
     return path
 
 
+def need_root(server: str, why: str) -> None:
+    """Some servers cannot run unprivileged here: skip (saying why) for a non-root user."""
+    if os.geteuid() != 0:
+        pytest.skip(f"{server} needs root here ({why}); run the suite as root to include it")
+
+
 def tls_files(
     folder: Path, leaf: Issued, chain: list[Issued], name: str = "tls"
 ) -> tuple[Path, Path]:
@@ -171,6 +177,7 @@ def dovecot(
 ) -> Iterator[dict[str, object]]:
     """IMAP (STARTTLS), IMAPS, POP3 (STLS), POP3S, and an auth socket for postfix's SASL."""
     binary = need("dovecot", "dovecot-imapd dovecot-pop3d")
+    need_root("dovecot", "its master process chowns its sockets to the dovecot users")
     ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s")}
     for sub in ("run", "state", "mail"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -240,6 +247,7 @@ def postfix(
 ) -> Iterator[dict[str, int]]:
     """SMTP with STARTTLS (the port-25 service), submission (587-style, TLS required) and SMTPS (465-style)."""
     need("postfix", "postfix")
+    need_root("postfix", "its master process and queue directories belong to root and postfix")
     ports = {name: free_port() for name in ("smtp", "submission", "smtps")}
     etc = folder / "etc"
     etc.mkdir(parents=True, exist_ok=True)
@@ -409,6 +417,7 @@ def vsftpd(
 ) -> Iterator[int]:
     """FTP with AUTH TLS (or, ``implicit``, FTPS from the first byte); no certificate: no TLS."""
     binary = need("vsftpd", "vsftpd")
+    need_root("vsftpd", "it drops privileges to a configured user and refuses to run otherwise")
     port = free_port()
     empty = folder / "empty"
     empty.mkdir(parents=True, exist_ok=True)
