@@ -125,6 +125,7 @@ def verify_report(
         hostname=host,
         reference=_reference_loader(reference),
         extra=tuple(chosen.problems),
+        offline=True,
     )
     problems = diagnose(facts)
     ok = validation.ok and not any(p.is_error for p in problems)

@@ -222,3 +222,15 @@ def test_pkcs12_key_entry_keeps_its_chain(lab: Lab, tmp_path: Path) -> None:
 
     report = verify(certs[:1], intermediates=certs[1:], truststore=roots, reference=False)
     assert report.ok, [(p.code, p.message) for p in report.problems]
+
+
+def test_offline_verify_does_not_talk_about_a_server(lab: Lab, tmp_path: Path) -> None:
+    from sslpoke import verify
+
+    roots = tmp_path / "root.pem"
+    roots.write_bytes(lab.root.pem)
+    report = verify([lab.leaf().c], truststore=roots, reference=False)
+    (problem,) = report.errors
+    assert problem.code.value == "incomplete-chain"
+    assert "Only the certificate itself was given" in problem.message
+    assert "server sent" not in problem.message

@@ -56,6 +56,7 @@ class Facts(NamedTuple):
     auth_after_tls: MailAuth | None = None
     reference: Callable[[], TrustStore | None] = lambda: None  # Mozilla's roots, loaded on demand
     extra: tuple[Problem, ...] = ()  # problems found before validation
+    offline: bool = False  # sslpoke verify: certificates given, no server involved
 
 
 def _label(chain: Sequence[Cert], cert: Cert) -> str:
@@ -446,12 +447,18 @@ def _untrusted(
         else ""
     )
     if f.code is Code.INCOMPLETE_CHAIN:
+        given = (
+            f"Only the certificate itself was given; its issuer {missing!r}{aki} was not given "
+            "(--intermediates) and is"
+            if facts.offline
+            else f"The server sent only its own certificate; its issuer {missing!r}{aki} was not "
+            "sent and is"
+        )
         return Problem(
             Code.INCOMPLETE_CHAIN,
             Severity.ERROR,
-            f"The server sent only its own certificate; its issuer {missing!r}{aki} was not sent and is "
-            f"not in the {where}.{aia} If {missing!r} is an intermediate CA, the server must send it; "
-            "if it is your private root, import it.",
+            f"{given} not in the {where}.{aia} If {missing!r} is an intermediate CA, the server "
+            "must send it; if it is your private root, import it.",
             "Configure the server to send its intermediate certificate(s) after its own "
             "(nginx: ssl_certificate with the full chain; Apache: SSLCertificateFile with the chain; "
             "Tomcat/Java: import the chain with the key). For Java clients only, "
