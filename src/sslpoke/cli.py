@@ -216,6 +216,9 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true", help="list the truststore's entries")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.add_argument(
+        "--json", action="store_true", help="print the outcome as JSON (the text goes to stderr)"
+    )
     _connection_options(p)
     _store_options(p)
 
@@ -466,7 +469,17 @@ def _path(text: str) -> Any:
 def _cmd_trust(args: argparse.Namespace) -> int:
     from sslpoke.fix import trust_cli
 
-    return trust_cli(args, _store_request(args))
+    if not args.json:
+        return trust_cli(args, _store_request(args))
+    import contextlib
+    import json
+
+    record: dict[str, object] = {"schema_version": 1, "kind": "trust"}
+    with contextlib.redirect_stdout(sys.stderr):  # the human text, for a person watching
+        code = trust_cli(args, _store_request(args), record=record)
+    record.update(ok=code == 0, exit_code=code)
+    sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return code
 
 
 def _cmd_java(args: argparse.Namespace) -> int:

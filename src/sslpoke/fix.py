@@ -200,14 +200,28 @@ def _target_store(request: StoreRequest) -> tuple[Path, str | None, TrustStore]:
     return chosen.store.path, chosen.password, chosen.store
 
 
-def trust_cli(args: Namespace, request: StoreRequest) -> int:
+def trust_cli(
+    args: Namespace, request: StoreRequest, *, record: dict[str, object] | None = None
+) -> int:
+    """``sslpoke trust``. ``record`` (for --json) receives what was done, as data."""
     from sslpoke.stores import edit
     from sslpoke.stores.safe_write import replace_file, store_lock
 
+    out: dict[str, object] = record if record is not None else {}
     path, password, store = _target_store(request)
+    out.update(truststore=str(path), store_type=store.type.value, action="list")
     real = path.resolve()
     where = f"{store.type.value.upper()} {path}" + (f" → {real}" if real != path.absolute() else "")
     if args.list:
+        out["entries"] = [
+            {
+                "alias": e.alias,
+                "kind": e.kind.value,
+                "subject": e.cert.subject_text,
+                "sha256": e.cert.fingerprint,
+            }
+            for e in store.entries
+        ]
         return _list(store, where)
     editable = edit.open_for_edit(path, password)
 
@@ -221,6 +235,7 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
         if new == editable.data:
             raise InputError(f"{path}: no certificate matches {args.remove!r}")
         console.write([[(f"Remove {args.remove!r} from {where}", "bold")]])
+        out.update(action="remove", removed=[args.remove], written=False)
         if args.dry_run:
             return 0
         _confirm("Remove it (a backup is kept)?", args.yes)
@@ -229,6 +244,7 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
             written = replace_file(path, new)
         console.write([[("Removed. ", "ok"), (f"Backup: {written.backup}", "dim")]])
         console.write(restart_notice(written.path))
+        out.update(written=True, backup=str(written.backup), restart=_restart_data(written.path))
         return 0
 
     report = None
@@ -258,7 +274,9 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
             return 0
 
     fresh = [c for c in plan.certs if c.sha256 not in editable.fingerprints]
+    out.update(action="import", why=plan.why, written=False)
     if not fresh:
+        out["action"] = "already-trusted"
         console.write(
             [
                 [
@@ -285,6 +303,10 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
         lines.append([("  alias    ", "dim"), (alias, "cmd")])
         lines += _describe(cert)
     console.write(lines)
+    out["imported"] = [
+        {"alias": a, "subject": c.subject_text, "sha256": c.fingerprint}
+        for c, a in zip(fresh, aliases, strict=True)
+    ]
     if args.dry_run:
         console.write([[("Dry run: nothing written.", "warn")]])
         return 0
@@ -318,11 +340,15 @@ def trust_cli(args: Namespace, request: StoreRequest) -> int:
                 return 0
             written = replace_file(path, content)
         summary = f"wrote {written.path}; backup: {written.backup}"
+        out.update(backup=str(written.backup))
     console.write([[("Imported. ", "ok"), (summary, "dim")]])
     console.write(restart_notice(path))
+    out.update(written=True, restart=_restart_data(path))
 
     if report is not None:
-        return _reprobe(args, request, report)
+        code = _reprobe(args, request, report)
+        out["reprobe_exit_code"] = code
+        return code
     return 0
 
 
@@ -357,6 +383,10 @@ def jvms_using(store: Path) -> list[JavaProcess]:
             if used.resolve() == real:
                 out.append(process)
     return out
+
+
+def _restart_data(store: Path) -> list[dict[str, object]]:
+    return [{"pid": p.pid, "command": p.command} for p in jvms_using(Path(store))]
 
 
 def restart_notice(store: Path) -> list[Line]:

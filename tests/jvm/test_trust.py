@@ -4,6 +4,7 @@ and the write that never loses a store."""
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import resource
 import shutil
@@ -444,3 +445,26 @@ def test_trust_without_a_visible_jvm_still_says_restart(
     ca.write_bytes(lab.root.pem)
     done = sslpoke_cli("trust", "--cert", str(ca), "--truststore", str(store), "--yes")
     assert done.returncode == 0 and "Restart the application" in done.stdout
+
+
+def test_trust_json(keytool: str, lab: Lab, tmp_path: Path) -> None:
+    """--json: one object on stdout (the text goes to stderr), for scripts."""
+    store = app_keystore(keytool, tmp_path / "app.jks", "jks", lab)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(lab.root.pem)
+    done = sslpoke_cli("trust", "--cert", str(ca), "--truststore", str(store), "--yes", "--json")
+    data = json.loads(done.stdout)
+    assert done.returncode == 0 and data["ok"] and data["action"] == "import" and data["written"]
+    (imported,) = data["imported"]
+    assert imported["sha256"] == lab.root.c.fingerprint and Path(data["backup"]).is_file()
+    assert isinstance(data["restart"], list) and "Imported." in done.stderr
+    listing = json.loads(
+        sslpoke_cli("trust", "--list", "--truststore", str(store), "--json").stdout
+    )
+    assert imported["alias"] in {e["alias"] for e in listing["entries"]}
+    again = json.loads(
+        sslpoke_cli(
+            "trust", "--cert", str(ca), "--truststore", str(store), "--yes", "--json"
+        ).stdout
+    )
+    assert again["action"] == "already-trusted" and not again["written"]
