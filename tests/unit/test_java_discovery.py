@@ -238,3 +238,43 @@ def test_shared_store_summary_counts_running_jvms(tmp_path: Path) -> None:
     lines = java_report._shared_store_summary(javas, [process], [])
     text = "".join(seg for line in lines for seg, _ in line)
     assert "running JVMs or applications use others" in text and "--java PID" in text
+
+
+def test_app_dir_reads_systemd_units_and_options_files(tmp_path: Path) -> None:
+    """Kafka in a systemd unit (Environment= and EnvironmentFile=), Jenkins' /etc/default file,
+    Elasticsearch's config/jvm.options: each names the JVM's truststore its own way."""
+    from sslpoke.java.discovery import read_app_dir
+
+    env = tmp_path / "kafka.env"
+    env.write_text('KAFKA_OPTS="-Djavax.net.ssl.trustStore=/etc/kafka/trust.jks"\n')
+    unit = tmp_path / "kafka.service"
+    unit.write_text(
+        "[Service]\n"
+        'Environment="JAVA_HOME=/usr/lib/jvm/kafka-java" "KAFKA_HEAP_OPTS=-Xmx1g"\n'
+        f"EnvironmentFile=-{env}\n"
+        "ExecStart=/opt/kafka/bin/kafka-server-start.sh\n"
+    )
+    kafka = read_app_dir(unit)
+    assert kafka.settings.truststore == "/etc/kafka/trust.jks"
+    assert kafka.home == Path("/usr/lib/jvm/kafka-java") and env in kafka.files
+
+    jenkins = tmp_path / "jenkins"
+    jenkins.write_text(
+        'JAVA_ARGS="-Djava.awt.headless=true -Djavax.net.ssl.trustStore=/var/lib/jenkins/cacerts '
+        '-Djavax.net.ssl.trustStorePassword=s3cret"\n'
+    )
+    config = read_app_dir(jenkins)
+    assert config.settings.truststore == "/var/lib/jenkins/cacerts"
+    assert config.settings.password == "s3cret"
+
+    es = tmp_path / "elasticsearch"
+    (es / "config" / "jvm.options.d").mkdir(parents=True)
+    (es / "config" / "jvm.options").write_text(
+        "-Xms1g\n17-:-Djavax.net.ssl.trustStore=/etc/es/truststore.p12\n"
+    )
+    (es / "config" / "jvm.options.d" / "tls.options").write_text(
+        "-Djavax.net.ssl.trustStoreType=PKCS12\n"
+    )
+    elastic = read_app_dir(es)
+    assert elastic.settings.truststore == "/etc/es/truststore.p12"
+    assert elastic.settings.storetype == "PKCS12"

@@ -258,14 +258,23 @@ def java_processes(proc: Path = Path("/proc")) -> list[JavaProcess]:
 
 # --- application start scripts ----------------------------------------------------------
 
-APP_VARIABLES = (
+#: Variables whose value is JVM options: Tomcat and Atlassian (setenv.sh), Kafka
+#: (KAFKA_OPTS), Elasticsearch (ES_JAVA_OPTS), Jenkins (/etc/default/jenkins: JAVA_ARGS),
+#: and the JVM's own.
+OPTION_VARIABLES_OF_APPS = (
     "JAVA_OPTS",
     "CATALINA_OPTS",
     "JVM_SUPPORT_RECOMMENDED_ARGS",
     "JVM_REQUIRED_ARGS",
-    "JRE_HOME",
-    "JAVA_HOME",
+    "KAFKA_OPTS",
+    "ES_JAVA_OPTS",
+    "JAVA_ARGS",
+    "JENKINS_JAVA_OPTIONS",
+    "JAVA_TOOL_OPTIONS",
+    "JDK_JAVA_OPTIONS",
 )
+APP_VARIABLES = (*OPTION_VARIABLES_OF_APPS, "JRE_HOME", "JAVA_HOME")
+MAX_APP_FILES = 16
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
@@ -291,27 +300,88 @@ def parse_setenv(text: str) -> dict[str, str]:
     return values
 
 
-def read_app_dir(folder: Path) -> AppConfig:
-    files = [
-        p
-        for p in (folder / "bin" / "setenv.sh", folder / "bin" / "setenv.bat", folder / "setenv.sh")
-        if p.is_file()
-    ]
+def parse_systemd_unit(text: str, base: Path) -> tuple[dict[str, str], list[Path]]:
+    """``Environment=`` assignments of a systemd unit, and its ``EnvironmentFile=`` paths."""
     values: dict[str, str] = {}
-    for path in files:
-        if path.suffix == ".sh":
-            values.update(parse_setenv(path.read_text("utf-8", "replace")))
+    env_files: list[Path] = []
+    for line in text.splitlines():
+        key, _, rest = line.strip().partition("=")
+        if key == "Environment":
+            for item in options.split_options(rest):
+                name, eq, value = item.partition("=")
+                if eq and name in APP_VARIABLES:
+                    values[name] = value
+        elif key == "EnvironmentFile" and rest:
+            path = Path(rest.lstrip("-").strip())
+            env_files.append(path if path.is_absolute() else base / path)
+    return values, env_files
+
+
+def _app_files(target: Path) -> list[Path]:
+    """Where an application's JVM options live: a folder's start scripts and options files,
+    or a systemd unit / environment file named directly."""
+    if target.is_file():
+        return [target]
+    candidates = [
+        target / "bin" / "setenv.sh",
+        target / "bin" / "setenv.bat",
+        target / "setenv.sh",
+        target / "config" / "jvm.options",  # Elasticsearch
+        target / "config" / "jvm.options.d",
+    ]
+    out = []
+    for path in candidates:
+        if path.is_dir():
+            out += sorted(path.glob("*.options"))[:MAX_APP_FILES]
+        elif path.is_file():
+            out.append(path)
+    return out
+
+
+def _read_app_file(path: Path, values: dict[str, str], tokens: list[str]) -> list[Path]:
+    """Add what ``path`` sets; return the environment files it refers to."""
+    try:
+        text = path.read_text("utf-8", "replace")[: 1 << 20]
+    except OSError:
+        return []
+    if path.suffix == ".service" or "[Service]" in text:
+        found, env_files = parse_systemd_unit(text, path.parent)
+        values.update(found)
+        return env_files
+    if path.name.endswith(".options"):  # one JVM option per line (Elasticsearch)
+        for line in text.splitlines():
+            line = line.split(":", 1)[-1] if re.match(r"^\d+(-\d*)?:", line) else line
+            if line.strip().startswith("-D"):
+                tokens.append(line.strip())
+        return []
+    if path.suffix != ".bat":
+        values.update(parse_setenv(text))
+    return []
+
+
+def read_app_dir(folder: Path) -> AppConfig:
+    """An application's JVM, as its start-up files configure it (folder, unit or env file)."""
+    files = _app_files(folder)
+    values: dict[str, str] = {}
     tokens: list[str] = []
-    for name in ("JAVA_OPTS", "CATALINA_OPTS", "JVM_SUPPORT_RECOMMENDED_ARGS", "JVM_REQUIRED_ARGS"):
+    pending = list(files)
+    read: list[Path] = []
+    while pending and len(read) < MAX_APP_FILES:
+        path = pending.pop(0)
+        read.append(path)
+        pending += [p for p in _read_app_file(path, values, tokens) if p.is_file()]
+    files = read
+    for name in OPTION_VARIABLES_OF_APPS:
         tokens += options.split_options(values.get(name, ""))
-    settings = options.resolve(tokens, {}, command_line_label=f"{folder}/bin/setenv.sh")
+    label = ", ".join(str(f) for f in files[:3]) or str(folder)
+    settings = options.resolve(tokens, {}, command_line_label=label)
     home: Path | None = None
     home_from = ""
     for name in ("JRE_HOME", "JAVA_HOME"):
         if values.get(name):
             home, home_from = Path(values[name]), f"{name} in setenv.sh"
             break
-    if home is None and (folder / "jre" / "bin" / "java").is_file():
+    if home is None and folder.is_dir() and (folder / "jre" / "bin" / "java").is_file():
         home, home_from = folder / "jre", "the JRE bundled with the application"
     if home is None:
         on_path = shutil.which("java")
@@ -335,13 +405,14 @@ def is_app_dir(folder: Path) -> bool:
 def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None) -> StoreRequest:
     """A store request for the JVM an application folder starts: its Java (JRE_HOME,
     JAVA_HOME, the bundled jre/) and the -Djavax.net.ssl.* options of its setenv.sh."""
-    if not folder.is_dir():
-        raise UsageError(f"--app-dir {folder}: no such folder")
+    if not folder.exists():
+        raise UsageError(f"--app-dir {folder}: no such folder or file")
     config = read_app_dir(folder)
     if not config.files and config.home_from.startswith("java on PATH"):
         raise UsageError(
-            f"--app-dir {folder}: no bin/setenv.sh and no bundled jre/ (is it the application's "
-            "installation folder, e.g. /opt/atlassian/jira?)"
+            f"--app-dir {folder}: no bin/setenv.sh, config/jvm.options or bundled jre/ (give the "
+            "application's installation folder, e.g. /opt/atlassian/jira, or its systemd unit or "
+            "environment file, e.g. /etc/default/jenkins)"
         )
     props = _trust_props(config.settings)
     return StoreRequest(
