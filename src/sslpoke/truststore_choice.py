@@ -43,6 +43,8 @@ class StoreRequest(NamedTuple):
     #: The sslpoke options that make this same choice, for printed fix commands
     #: (e.g. ``--java 4242`` or ``--truststore s.jks``): never a password.
     origin_args: tuple[str, ...] = ()
+    #: Where ``java_args`` came from, for the report ("bin/setenv.sh", "PID 4242's command line").
+    args_label: str = "the -D arguments given"
 
     def __repr__(self) -> str:  # passwords hide in three fields: never show them
         from sslpoke.java.options import masked
@@ -126,9 +128,7 @@ def _choose(request: StoreRequest) -> ChosenStore:
     from sslpoke.java.truststore import default_store, java_home_of, java_on_path
 
     env = os.environ if request.env is None else request.env
-    settings = java_options.resolve(
-        request.java_args, env, command_line_label="the -D arguments given"
-    )
+    settings = java_options.resolve(request.java_args, env, command_line_label=request.args_label)
     password = request.password if request.password is not None else settings.password
     props = MappingProxyType(java_options.all_properties(request.java_args, env))
     java_home = request.java_home

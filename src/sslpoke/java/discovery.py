@@ -416,7 +416,11 @@ def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None)
         )
     props = _trust_props(config.settings)
     return StoreRequest(
-        password=password, java_args=[*props, *java_args], java_home=config.home, env={}
+        password=password,
+        java_args=[*props, *java_args],
+        java_home=config.home,
+        env={},
+        args_label=", ".join(str(f) for f in config.files[:3]) or str(folder),
     )
 
 
@@ -442,7 +446,11 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
             raise UsageError(f"--java {spec}: no running Java process with that PID")
         props = _trust_props(process.settings)
         return StoreRequest(
-            password=password, java_args=[*props, *java_args], java_home=process.home, env={}
+            password=password,
+            java_args=[*props, *java_args],
+            java_home=process.home,
+            env={},
+            args_label=f"the settings of PID {spec} ({process.command})",
         )
     path = Path(spec)
     if path.is_dir() and is_app_dir(path):
