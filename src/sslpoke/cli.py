@@ -483,9 +483,17 @@ def _cmd_trust(args: argparse.Namespace) -> int:
 
 
 def _cmd_java(args: argparse.Namespace) -> int:
-    from sslpoke.java.discovery import java_cli
+    from pathlib import Path
 
-    return java_cli(args)
+    from sslpoke.errors import UsageError
+    from sslpoke.java.discovery import find_javas, java_processes, read_app_dir
+    from sslpoke.report.java import render_java_report
+
+    for folder in args.app_dir:
+        if not Path(folder).exists():
+            raise UsageError(f"--app-dir {folder}: no such folder or file")
+    apps = [read_app_dir(Path(d)) for d in args.app_dir]
+    return render_java_report(find_javas(), java_processes(), apps, json_output=args.json)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -162,7 +162,7 @@ def test_app_dir_setenv(tmp_path: Path, lab: Lab) -> None:
 
 def test_report_says_whether_the_java_matters(tmp_path: Path, lab: Lab) -> None:
     """Two JDKs sharing one cacerts (Debian's symlinks) need no warning; different stores do."""
-    from sslpoke.java.report import _shared_store_summary
+    from sslpoke.report.java import _shared_store_summary
     from sslpoke.report.text import plain
 
     jvm = tmp_path / "jvm"
@@ -223,9 +223,9 @@ def test_trust_writes_with_the_password_the_jvm_was_given(tmp_path: Path, lab: L
 
 def test_shared_store_summary_counts_running_jvms(tmp_path: Path) -> None:
     """Two installations on one cacerts, and a running JVM on its own store: not 'the same'."""
-    from sslpoke.java import report as java_report
     from sslpoke.java.discovery import JavaInstall, JavaProcess, StoreSummary
     from sslpoke.java.options import TrustSettings
+    from sslpoke.report import java as java_report
 
     shared = StoreSummary(tmp_path / "cacerts", None, "default", "JKS", 1, None, None)
     own = StoreSummary(tmp_path / "app.jks", None, "-D", "JKS", 1, None, None)

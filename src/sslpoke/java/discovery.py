@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-from argparse import Namespace
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -469,16 +468,3 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
 
 def java_binary(home: Path) -> Path:
     return jdk_tool(home, "java") or home / "bin" / "java"
-
-
-# --- the command ---------------------------------------------------------------------------
-
-
-def java_cli(args: Namespace) -> int:
-    from sslpoke.java.report import render_java_report
-
-    for folder in args.app_dir:
-        if not Path(folder).is_dir():
-            raise UsageError(f"--app-dir {folder}: no such directory")
-    apps = [read_app_dir(Path(d)) for d in args.app_dir]
-    return render_java_report(find_javas(), java_processes(), apps, json_output=args.json)
