@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sslpoke.net.errors import NetError
 from sslpoke.pki.certs import Cert
-from sslpoke.pki.checks import Finding
+from sslpoke.pki.findings import Finding
 from sslpoke.pki.signature import Sig, check_signature
 from sslpoke.pki.validate import Validation
 from sslpoke.problems import Code, Problem, Severity

@@ -18,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from sslpoke.pki import hostname
 from sslpoke.pki.anchors import Anchor
 from sslpoke.pki.certs import Cert
+from sslpoke.pki.findings import Finding
 from sslpoke.pki.policy import Profile
 from sslpoke.pki.signature import Sig
 from sslpoke.problems import Code, Severity
@@ -58,13 +59,6 @@ class KeyExchange(StrEnum):
     SIGNATURE = "signature"  # TLS 1.3, (EC)DHE: digitalSignature
     ENCIPHERMENT = "encipherment"  # TLS_RSA_*: keyEncipherment
     AGREEMENT = "agreement"  # static (EC)DH: keyAgreement
-
-
-class Finding(NamedTuple):
-    code: Code
-    severity: Severity
-    position: int | None  # index in the path (0 = leaf), None for the path as a whole
-    detail: str
 
 
 class Context(NamedTuple):

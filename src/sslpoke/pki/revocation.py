@@ -19,7 +19,7 @@ from sslpoke.pki.certs import Cert, name_key
 from sslpoke.problems import Code, Severity
 
 if TYPE_CHECKING:
-    from sslpoke.pki.checks import Finding
+    from sslpoke.pki.findings import Finding
 
 
 class CrlError(ValueError):
@@ -69,7 +69,7 @@ class CrlSet:
         return out
 
     def check_path(self, path: Sequence[Cert], anchored: bool, at: datetime) -> list[Finding]:
-        from sslpoke.pki.checks import Finding
+        from sslpoke.pki.findings import Finding
 
         out: list[Finding] = []
         for i in range(len(path) - 1):

@@ -13,7 +13,8 @@ from typing import NamedTuple
 from sslpoke.pki.anchors import Anchor, AnchorSet
 from sslpoke.pki.build import Candidate, PathBuilder
 from sslpoke.pki.certs import Cert
-from sslpoke.pki.checks import Context, Finding, check_path
+from sslpoke.pki.checks import Context, check_path
+from sslpoke.pki.findings import Finding
 from sslpoke.pki.signature import Sig
 from sslpoke.problems import Code, Severity
 
