@@ -330,25 +330,33 @@ def _reference_loader(reference: Reference) -> Callable[[], TrustStore | None]:
     return load
 
 
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+
+
+def shell_quote(text: str) -> str:
+    """As shlex.quote (without importing shlex on the probe path)."""
+    if text and all(ch in _SAFE for ch in text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
     """How printed fixes reach the same store and server: the options that chose the store
     (``--java PID``, ``--truststore``, the -D flags; never a password) and the probe's own
     options that change what is checked (``--servername``, ``--starttls``)."""
-    import shlex
-
     store = chosen.store
     probe_args = ""
     if target is not None:
         host = f"[{target.host}]" if ":" in target.host else target.host
         probe_args = f"{host} {target.port}"
         if target.servername and target.servername != target.host:
-            probe_args += f" --servername {shlex.quote(target.servername)}"
+            probe_args += f" --servername {shell_quote(target.servername)}"
         if target.starttls is not None:
             probe_args += f" --starttls {target.starttls.value}"
     if chosen.origin_args:
-        store_args = " ".join(shlex.quote(a) for a in chosen.origin_args)
+        store_args = " ".join(shell_quote(a) for a in chosen.origin_args)
     else:
-        store_args = f"--truststore {shlex.quote(str(store.path))}" if store.path else ""
+        store_args = f"--truststore {shell_quote(str(store.path))}" if store.path else ""
     return FixContext(
         store_path=str(store.path) if store.path is not None else None,
         store_type=store.type,

@@ -198,7 +198,7 @@ def _entries(value: str) -> list[str]:
     return [e.strip() for e in value.split(",") if e.strip()]
 
 
-_KEYSIZE = re.compile(r"keySize\s*(<=|<|==|!=|>=|>)\s*(\d+)")
+_KEYSIZE = r"keySize\s*(<=|<|==|!=|>=|>)\s*(\d+)"  # compiled on first use (start-up time)
 _HASHES = {"MD2": "md2", "MD5": "md5", "SHA1": "sha1", "SHA-1": "sha1", "SHA224": "sha224"}
 _CURVE_ALIASES = {
     "prime192v1": "secp192r1",
@@ -231,7 +231,7 @@ def parse_disabled(value: str) -> _Disabled:
         name, _, rest = entry.partition(" ")
         constraints = [c.strip() for c in rest.split("&") if c.strip()]
         tls_usage = all(not c.startswith("usage") or "TLSServer" in c for c in constraints)
-        size = next((m for c in constraints if (m := _KEYSIZE.fullmatch(c))), None)
+        size = next((m for c in constraints if (m := re.fullmatch(_KEYSIZE, c))), None)
         upper = name.upper()
         if upper in _HASHES and not constraints:
             forbidden.add(_HASHES[upper])

@@ -33,10 +33,13 @@ class StoreChoice(NamedTuple):
 
 
 def java_on_path(env: dict[str, str] | None = None) -> Path | None:
-    import shutil
-
-    found = shutil.which("java", path=(env or os.environ).get("PATH"))
-    return Path(found) if found else None
+    """The ``java`` a shell would run (not shutil.which: importing shutil pulls in the
+    compression modules, a few ms of a probe's start-up)."""
+    for folder in (env or os.environ).get("PATH", os.defpath).split(os.pathsep):
+        candidate = Path(folder or ".") / "java"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def java_home_of(java: Path) -> Path:

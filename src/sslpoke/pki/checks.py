@@ -164,7 +164,7 @@ def check_path(
         out.extend(_distrust(path, anchor, p))
     out.extend(_path_length(path, anchored, p))
     out.extend(_name_constraints(path, anchored and not p.anchor_name_constraints, p))
-    if p.policy_checks:
+    if p.policy_checks and any(c.ext_value(x509.PolicyConstraints) for c in path):
         from sslpoke.pki.policies import check_policies
 
         out.extend(

@@ -155,8 +155,6 @@ def _java_unicode(name: str) -> str | None:
 
 def _java_sni_name_ok(host: str) -> bool:
     """Would ``new SNIHostName(host)`` accept it (IDN.toASCII with STD3 rules)?"""
-    from encodings import idna
-
     for label in host.split("."):
         if not label or label.startswith("-") or label.endswith("-"):
             return False
@@ -164,6 +162,8 @@ def _java_sni_name_ok(host: str) -> bool:
             if not all(ch.isalnum() or ch == "-" for ch in label) or len(label) > 63:
                 return False
         else:
+            from encodings import idna  # only U-labels need the codec (an import)
+
             try:
                 idna.ToASCII(label)
             except UnicodeError:
