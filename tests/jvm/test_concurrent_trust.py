@@ -126,3 +126,77 @@ def test_planted_backup_symlinks_are_not_followed(keytool: str, lab: Lab, tmp_pa
     assert not victim.exists(), "the store's bytes were written through a planted symlink"
     real_backups = [p for p in tmp_path.glob("s.jks.sslpoke-backup-*") if not p.is_symlink()]
     assert len(real_backups) == 1
+
+
+KILLS = 30
+
+
+@pytest.mark.timeout(600)
+def test_killed_writers_never_corrupt_and_leave_nothing_behind(
+    keytool: str, lab: Lab, tmp_path: Path
+) -> None:
+    """trust killed at random moments (SIGTERM, then SIGKILL, alternately): the store always
+    loads with every earlier entry; a SIGTERM unwinds; whatever a SIGKILL leaves is removed by
+    the next writer."""
+    import random
+    import signal
+    import time
+
+    from sslpoke.stores import load_truststore
+
+    store = tmp_path / "s.jks"
+    seed = tmp_path / "seed.pem"
+    seed.write_bytes(lab.other_root.pem)
+    keytool_import(keytool, store, seed, "seed", "jks")
+    rng = random.Random(20261201)
+    env = {**os.environ, "NO_COLOR": "1"}
+    for n in range(KILLS):
+        pem = tmp_path / f"k{n}.pem"
+        pem.write_bytes(issue(f"Killed CA {n}", ca=True).pem)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sslpoke",
+                "trust",
+                "--cert",
+                str(pem),
+                "--alias",
+                pem.stem,
+                "--truststore",
+                str(store),
+                "--yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        time.sleep(rng.uniform(0.05, 0.6))  # fault injection: the kill lands anywhere in the run
+        proc.send_signal(signal.SIGTERM if n % 2 == 0 else signal.SIGKILL)
+        proc.wait(timeout=60)
+        aliases = {e.alias for e in load_truststore(store, password="changeit").entries}
+        assert "seed" in aliases, f"kill {n}: the store lost an entry"
+    final = tmp_path / "final.pem"
+    final.write_bytes(lab.root.pem)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sslpoke",
+            "trust",
+            "--cert",
+            str(final),
+            "--truststore",
+            str(store),
+            "--yes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    leftovers = [p for p in tmp_path.glob(".s.jks.sslpoke-*") if not p.name.endswith("-lock")]
+    assert leftovers == [], leftovers
+    backups = list(tmp_path.glob("s.jks.sslpoke-backup-*"))
+    assert all(load_truststore(b, password="changeit").entries for b in backups)
