@@ -133,3 +133,19 @@ def test_a_pem_bundle_with_a_broken_block_says_so(lab: Lab, tmp_path: Path) -> N
 
     with pytest.raises(CertificateFileError, match="block 2: not valid base64"):
         load_certificates(bundle)  # trust --cert / verify: refused, not read in part
+
+
+def test_keystore_entry_with_a_corrupt_certificate(tmp_path: Path) -> None:
+    """verify store.jks --alias X, when X's certificate bytes are garbage: a clear error."""
+    import time
+
+    from sslpoke.certfiles import load_certificates
+    from sslpoke.errors import CertificateFileError
+
+    record = jks.cert_record("broken", b"\x30\x03\x02\x01\x01", int(time.time() * 1000))
+    store = tmp_path / "store.jks"
+    from sslpoke.stores.model import JKS_MAGIC
+
+    store.write_bytes(jks.serialize(JKS_MAGIC, [record], "changeit"))
+    with pytest.raises(CertificateFileError, match="certificate of entry 'broken' is corrupt"):
+        load_certificates(store, alias="broken", password="changeit")
