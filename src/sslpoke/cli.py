@@ -214,6 +214,11 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
         help="also remove entries the imported certificate replaces (same name, another key)",
     )
     p.add_argument("--list", action="store_true", help="list the truststore's entries")
+    p.add_argument(
+        "--mark-trusted",
+        action="store_true",
+        help="PKCS#12: give Java's trusted attribute to certificates that lack it (openssl -nokeys)",
+    )
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.add_argument(

@@ -225,6 +225,9 @@ def trust_cli(
         return _list(store, where)
     editable = edit.open_for_edit(path, password)
 
+    if getattr(args, "mark_trusted", False):
+        return _mark_trusted(args, path, password, where, out)
+
     if args.remove:
         if (
             args.remove.lower() not in {a.lower() for a in editable.aliases}
@@ -349,6 +352,45 @@ def trust_cli(
         code = _reprobe(args, request, report)
         out["reprobe_exit_code"] = code
         return code
+    return 0
+
+
+def _mark_trusted(
+    args: Namespace, path: Path, password: str | None, where: str, out: dict[str, object]
+) -> int:
+    """--mark-trusted: the certificates of an openssl-made PKCS#12, made visible to Java."""
+    from sslpoke.stores import edit
+    from sslpoke.stores.safe_write import replace_file, store_lock
+
+    _, marked = edit.marked_trusted(edit.open_for_edit(path, password))
+    out.update(action="mark-trusted", marked=marked, written=False)
+    if not marked:
+        console.write(
+            [
+                [
+                    ("Nothing to mark: ", "ok"),
+                    (f"every certificate in {where} is trusted already.", None),
+                ]
+            ]
+        )
+        return 0
+    lines: list[Line] = [[("Mark as trusted for Java in ", "bold"), (where, "bold")]]
+    lines += [[("  alias    ", "dim"), (alias, "cmd")] for alias in marked]
+    console.write(lines)
+    if args.dry_run:
+        console.write([[("Dry run: nothing written.", "warn")]])
+        return 0
+    _confirm(f"Mark {len(marked)} certificate(s) as trusted in {path}?", args.yes)
+    with store_lock(path):  # read again under the lock
+        content, marked = edit.marked_trusted(edit.open_for_edit(path, password))
+        written = replace_file(path, content)
+    console.write(
+        [[("Marked. ", "ok"), (f"wrote {written.path}; backup: {written.backup}", "dim")]]
+    )
+    console.write(restart_notice(written.path))
+    out.update(
+        marked=marked, written=True, backup=str(written.backup), restart=_restart_data(written.path)
+    )
     return 0
 
 

@@ -188,3 +188,64 @@ def test_renewed_self_signed_certificate(
         check=True,
     ).stdout
     assert "app-server" not in listing and "trustedCertEntry" in listing
+
+
+def test_mark_trusted_makes_an_openssl_pkcs12_usable(
+    keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
+) -> None:
+    """openssl pkcs12 -export -nokeys leaves out Java's trusted attribute: the certificates are
+    there but Java sees none. The printed fix marks them trusted, and Java then connects."""
+    root = tmp_path / "root.pem"
+    root.write_bytes(lab.root.pem)
+    store = tmp_path / "roots.p12"
+    subprocess.run(
+        [
+            "openssl",
+            "pkcs12",
+            "-export",
+            "-nokeys",
+            "-in",
+            str(root),
+            "-out",
+            str(store),
+            "-passout",
+            "pass:changeit",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    scenario = lab.scenarios()["trusted"]()
+    with serving(scenario) as server:
+        assert (
+            "trustAnchors parameter must be non-empty"
+            in run_java_probe(java, probe_classes, server.port, store)["https"]
+        )
+        report = json.loads(
+            _sslpoke(
+                "localhost", str(server.port), "--truststore", str(store), "--json", cwd=tmp_path
+            ).stdout
+        )
+        (problem,) = [p for p in report["problems"] if p["severity"] == "error"]
+        assert problem["code"] == "empty-truststore"
+        command = problem["commands"][0]
+        assert command.startswith("sslpoke trust --mark-trusted")
+        pasted = subprocess.run(
+            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes --json",
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert pasted.returncode == 0, pasted.stderr
+        done = json.loads(pasted.stdout)
+        assert done["action"] == "mark-trusted" and len(done["marked"]) == 1 and done["written"]
+        after = run_java_probe(java, probe_classes, server.port, store)
+    assert after["https"].startswith("OK"), after
+    listing = subprocess.run(
+        [keytool, "-list", "-keystore", str(store), "-storepass", "changeit"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "trustedCertEntry" in listing and "1 entry" in listing

@@ -216,6 +216,12 @@ def _empty_store(facts: Facts) -> Problem:
         if self_signed
         else _import_commands(facts, None, how="file", name=top.issuer_display_name)
     )
+    if store.type is StoreType.PKCS12 and any(
+        "trusted-certificate attribute" in n for n in store.notes
+    ):
+        # openssl pkcs12 -nokeys: the certificates are there, only Java's attribute is missing.
+        store_args = f" {facts.fix.store_args}" if facts.fix.store_args else ""
+        commands = (f"sslpoke trust --mark-trusted{store_args}", *commands)
     what = (
         f"its root {top.display_name!r} (sent by the server: check its fingerprint)"
         if self_signed

@@ -149,6 +149,19 @@ def with_certificate(store: Editable, cert: Cert, alias: str) -> bytes:
     return cert.pem.encode("ascii")  # a directory: the content of the new file
 
 
+def marked_trusted(store: Editable) -> tuple[bytes, list[str]]:
+    """A PKCS#12 store with Java's trusted attribute on the certificates that lack it."""
+    if store.type is not StoreType.PKCS12:
+        raise WriteError(
+            f"{store.path}: --mark-trusted is for PKCS#12 files (a {store.type.value.upper()} "
+            "store has no trusted attribute to set)"
+        )
+    from sslpoke.stores import pkcs12
+
+    p12 = pkcs12.parse(store.data, store.password, str(store.path))
+    return pkcs12.marked_trusted(p12, store.password)
+
+
 def without_alias(store: Editable, alias: str) -> bytes:
     if store.type in (StoreType.JKS, StoreType.JCEKS):
         from sslpoke.stores import jks

@@ -461,7 +461,7 @@ def trust_entries(p12: Pkcs12File, source: str) -> tuple[list[TrustEntry], list[
         notes.append(
             f"{ignored} certificate(s) in this PKCS#12 file lack Java's trusted-certificate "
             "attribute, so Java ignores them (typical of 'openssl pkcs12 -nokeys'); "
-            "re-import them with keytool or 'sslpoke trust --cert'"
+            "'sslpoke trust --mark-trusted' marks them trusted"
         )
     return out, notes
 
@@ -516,6 +516,54 @@ def with_certificate(p12: Pkcs12File, alias: str, der: bytes, password: str | No
     encrypt = any(s.encrypted for s in p12.safes) and password
     new_safe = _encrypt_pbes2(asn1.seq(bag), password) if encrypt else _data_safe([bag])  # type: ignore[arg-type]
     return _assemble(p12, [s.raw for s in p12.safes] + [new_safe], password)
+
+
+def marked_trusted(p12: Pkcs12File, password: str | None) -> tuple[bytes, list[str]]:
+    """The file with Java's trusted attribute on every certificate that lacks it (and is not
+    a private key's own): what ``openssl pkcs12 -export -nokeys`` leaves out. Other bags and
+    untouched safes stay byte-identical. Returns the new bytes and the aliases marked."""
+    from sslpoke.stores.model import alias_for
+
+    key_ids = {b.local_key_id for b in p12.bags() if b.kind == "key" and b.local_key_id}
+    taken = {b.alias.lower() for b in p12.bags() if b.alias}
+    marked: list[str] = []
+    safes: list[bytes] = []
+    for safe in p12.safes:
+        bags = safe.bags or []
+        plain = [
+            b
+            for b in bags
+            if b.kind == "cert"
+            and b.cert is not None
+            and not b.trusted
+            and not (b.local_key_id and b.local_key_id in key_ids)
+        ]
+        if not plain:
+            safes.append(safe.raw)
+            continue
+        rewritten: list[bytes] = []
+        for bag in bags:
+            if bag in plain and bag.cert is not None:
+                alias = bag.alias or alias_for(Cert(bag.cert))
+                base, n = alias, 1
+                while alias.lower() in taken and not bag.alias:
+                    n += 1
+                    alias = f"{base}-{n}"
+                taken.add(alias.lower())
+                marked.append(alias)
+                rewritten.append(cert_bag(bag.cert, alias))
+            else:
+                rewritten.append(bag.der)
+        if safe.encrypted:
+            if not password:
+                raise Pkcs12Error(
+                    "a password is needed to rewrite an encrypted PKCS#12 safe",
+                    reason="wrong-password",
+                )
+            safes.append(_encrypt_pbes2(asn1.seq(*rewritten), password))
+        else:
+            safes.append(_data_safe(rewritten))
+    return _assemble(p12, safes, password), marked
 
 
 def without_alias(p12: Pkcs12File, alias: str, password: str | None) -> bytes:
