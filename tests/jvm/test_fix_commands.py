@@ -37,6 +37,21 @@ def _sslpoke(
     )
 
 
+def _paste(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a printed command in a shell, as an admin pastes it (sslpoke from this checkout)."""
+    if command.startswith("sslpoke "):
+        command = f"{sys.executable} -m {command}"
+    return subprocess.run(
+        command,
+        shell=True,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", **env},
+    )
+
+
 @pytest.mark.parametrize("which", ["sslpoke", "keytool"])
 def test_pasted_fix_makes_java_connect(
     which: str, keytool: str, java: str, probe_classes: Path, lab: Lab, tmp_path: Path
@@ -65,16 +80,7 @@ def test_pasted_fix_makes_java_connect(
         )
         if which == "sslpoke":
             chosen += " --yes"  # the prompt, answered
-            chosen = chosen.replace("sslpoke", f"{sys.executable} -m sslpoke", 1)
-        pasted = subprocess.run(
-            chosen,
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "SSLPOKE_STOREPASS": SECRET, "NO_COLOR": "1"},
-        )
+        pasted = _paste(chosen, tmp_path, SSLPOKE_STOREPASS=SECRET)
         assert pasted.returncode == 0, (chosen, pasted.stdout, pasted.stderr)
         after = run_java_probe(java, probe_classes, server.port, store, password=SECRET)
     assert after["https"].startswith("OK"), after
@@ -130,14 +136,7 @@ def test_empty_truststore_is_a_diagnosis_and_trust_fills_it(
         assert problem["code"] == "empty-truststore"
         command = next(c for c in problem["commands"] if c.startswith("sslpoke trust --cert"))
         (tmp_path / command.split()[3]).write_bytes(lab.root.pem)
-        pasted = subprocess.run(
-            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes",
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        pasted = _paste(command + " --yes", tmp_path)
         assert pasted.returncode == 0, pasted.stderr
         after = run_java_probe(java, probe_classes, server.port, store)
     assert after["https"].startswith("OK"), after
@@ -168,15 +167,7 @@ def test_renewed_self_signed_certificate(
         assert "'app-server'" in problem["message"]
         command = next(c for c in problem["commands"] if c.startswith("sslpoke trust"))
         assert command.endswith("--replace")
-        pasted = subprocess.run(
-            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes",
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
+        pasted = _paste(command + " --yes", tmp_path)
         assert pasted.returncode == 0, pasted.stdout + pasted.stderr
         assert "replaces app-server" in pasted.stdout
         after = run_java_probe(java, probe_classes, server.port, store)
@@ -229,14 +220,7 @@ def test_mark_trusted_makes_an_openssl_pkcs12_usable(
         assert problem["code"] == "empty-truststore"
         command = problem["commands"][0]
         assert command.startswith("sslpoke trust --mark-trusted")
-        pasted = subprocess.run(
-            command.replace("sslpoke", f"{sys.executable} -m sslpoke", 1) + " --yes --json",
-            shell=True,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        pasted = _paste(command + " --yes --json", tmp_path)
         assert pasted.returncode == 0, pasted.stderr
         done = json.loads(pasted.stdout)
         assert done["action"] == "mark-trusted" and len(done["marked"]) == 1 and done["written"]

@@ -554,15 +554,7 @@ def marked_trusted(p12: Pkcs12File, password: str | None) -> tuple[bytes, list[s
                 rewritten.append(cert_bag(bag.cert, alias))
             else:
                 rewritten.append(bag.der)
-        if safe.encrypted:
-            if not password:
-                raise Pkcs12Error(
-                    "a password is needed to rewrite an encrypted PKCS#12 safe",
-                    reason="wrong-password",
-                )
-            safes.append(_encrypt_pbes2(asn1.seq(*rewritten), password))
-        else:
-            safes.append(_data_safe(rewritten))
+        safes.append(_resealed(safe, rewritten, password))
     return _assemble(p12, safes, password), marked
 
 
@@ -577,13 +569,16 @@ def without_alias(p12: Pkcs12File, alias: str, password: str | None) -> bytes:
         kept = [b.der for b in bags if not (b.kind == "cert" and b.alias == alias)]
         if not kept:
             continue
-        if safe.encrypted:
-            if not password:
-                raise Pkcs12Error(
-                    "a password is needed to rewrite an encrypted PKCS#12 safe",
-                    reason="wrong-password",
-                )
-            safes.append(_encrypt_pbes2(asn1.seq(*kept), password))
-        else:
-            safes.append(_data_safe(kept))
+        safes.append(_resealed(safe, kept, password))
     return _assemble(p12, safes, password)
+
+
+def _resealed(safe: Safe, bags: list[bytes], password: str | None) -> bytes:
+    """A rewritten safe, encrypted again if it was (with PBES2), else plain data."""
+    if not safe.encrypted:
+        return _data_safe(bags)
+    if not password:
+        raise Pkcs12Error(
+            "a password is needed to rewrite an encrypted PKCS#12 safe", reason="wrong-password"
+        )
+    return _encrypt_pbes2(asn1.seq(*bags), password)
