@@ -110,3 +110,31 @@ def test_a_keystore_used_as_truststore_is_recognised(
     codes = [p["code"] for p in data["problems"]]  # type: ignore[union-attr, index]
     assert data["ok"] is False and "keystore-as-truststore" in codes, codes
     assert all(not p["commands"] for p in data["problems"])  # type: ignore[union-attr, index]
+
+
+def test_kafka_properties_give_the_truststore_and_the_fix_keeps_them(
+    keytool: str, lab: Lab, tmp_path: Path
+) -> None:
+    """Kafka names its truststore in client.properties (ssl.truststore.*): sslpoke reads the
+    store there, with its password, says where it found it, and never prints the password."""
+    scenario = lab.scenarios()["trusted"]()
+    store = tmp_path / "client.truststore.p12"
+    kafka = tmp_path / "kafka"
+    (kafka / "config").mkdir(parents=True)
+    (kafka / "config" / "client.properties").write_text(
+        f"security.protocol=SSL\nssl.truststore.location={store}\n"
+        f"ssl.truststore.type=PKCS12\nssl.truststore.password={SECRET}\n"
+    )
+    other, root = tmp_path / "other.pem", tmp_path / "root.pem"
+    other.write_bytes(lab.other_root.pem)
+    root.write_bytes(lab.root.pem)
+    keytool_import(keytool, store, other, "other", "pkcs12", password=SECRET)
+    with serving(scenario) as server:
+        before = _probe("localhost", str(server.port), "--app-dir", str(kafka))
+        keytool_import(keytool, store, root, "lab-root", "pkcs12", password=SECRET)
+        after = _probe("localhost", str(server.port), "--app-dir", str(kafka))
+    assert before["ok"] is False
+    assert before["truststore"]["location"] == str(store)  # type: ignore[index]
+    assert "client.properties" in before["truststore"]["origin"]  # type: ignore[index]
+    assert after["ok"] is True, after["problems"]
+    assert SECRET not in json.dumps(before) + json.dumps(after)

@@ -278,3 +278,54 @@ def test_app_dir_reads_systemd_units_and_options_files(tmp_path: Path) -> None:
     elastic = read_app_dir(es)
     assert elastic.settings.truststore == "/etc/es/truststore.p12"
     assert elastic.settings.storetype == "PKCS12"
+
+
+def test_properties_files_read_as_java_reads_them() -> None:
+    from sslpoke.java.discovery import parse_properties
+
+    text = (
+        "# comment\n! also a comment\n"
+        "a=1\nb : 2\nc 3\n  d=   spaced  \n"
+        "long=first,\\\n    second\n"
+        "path=C:\\\\kafka\\\\trust.jks\n"
+        "esc\\=key=v\\u0041\n"
+        "empty\n"
+        "even=ends with two \\\\\\\\\nnext=x\n"
+    )
+    assert parse_properties(text) == {
+        "a": "1",
+        "b": "2",
+        "c": "3",
+        "d": "spaced  ",
+        "long": "first,second",
+        "path": "C:\\kafka\\trust.jks",
+        "esc=key": "vA",
+        "empty": "",
+        "even": "ends with two \\\\",
+        "next": "x",
+    }
+    assert len(parse_properties("".join(f"k{i}=v\n" for i in range(50)), max_entries=10)) == 10
+
+
+def test_kafka_properties_name_the_truststore(tmp_path: Path) -> None:
+    """Kafka reads ssl.truststore.* from its own properties, not from -D options."""
+    from sslpoke.java.discovery import read_app_dir
+
+    kafka = tmp_path / "kafka"
+    (kafka / "config").mkdir(parents=True)
+    (kafka / "config" / "server.properties").write_text("broker.id=0\n")  # no truststore
+    (kafka / "config" / "client.properties").write_text(
+        "security.protocol=SSL\n"
+        "ssl.truststore.location=/etc/kafka/client.truststore.p12\n"
+        "ssl.truststore.type=PKCS12\n"
+        "ssl.truststore.password=k4fka\n"
+    )
+    config = read_app_dir(kafka)
+    assert config.files == (kafka / "config" / "client.properties",)
+    assert config.settings.truststore == "/etc/kafka/client.truststore.p12"
+    assert (config.settings.storetype, config.settings.password) == ("PKCS12", "k4fka")
+
+    pem = tmp_path / "consumer.properties"  # a file named directly; PEM stores have no type
+    pem.write_text("ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/ca.pem\n")
+    named = read_app_dir(pem)
+    assert (named.settings.truststore, named.settings.storetype) == ("/etc/kafka/ca.pem", None)

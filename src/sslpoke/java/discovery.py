@@ -316,6 +316,75 @@ def parse_systemd_unit(text: str, base: Path) -> tuple[dict[str, str], list[Path
     return values, env_files
 
 
+# Kafka (broker, clients, Connect) names its truststore in its own properties, not in -D
+# options; the JVM default trust applies only when ssl.truststore.location is unset.
+KAFKA_PROPERTIES = (
+    "server.properties",
+    "client.properties",
+    "consumer.properties",
+    "producer.properties",
+    "connect-distributed.properties",
+    "connect-standalone.properties",
+)
+_KAFKA_TO_JAVA = {
+    "ssl.truststore.location": options.TRUSTSTORE,
+    "ssl.truststore.type": options.TRUSTSTORE_TYPE,
+    "ssl.truststore.password": options.TRUSTSTORE_PASSWORD,
+}
+
+
+def parse_properties(text: str, *, max_entries: int = 10_000) -> dict[str, str]:
+    """A Java ``.properties`` file (``key=value``, ``key: value``, ``key value``; ``#``/``!``
+    comments; backslash continuations and escapes), as ``java.util.Properties.load`` reads it."""
+    out: dict[str, str] = {}
+    logical: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.lstrip()
+        if not pending and (not line or line[0] in "#!"):
+            continue
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2:  # an odd number of backslashes continues the line
+            pending += line[:-1]
+            continue
+        logical.append(pending + line)
+        pending = ""
+        if len(logical) >= max_entries:
+            break
+    if pending:
+        logical.append(pending)
+    for line in logical:
+        match = re.match(r"((?:\\.|[^\s=:\\])*)\s*[=:]?\s*(.*)$", line, re.S)
+        if match is None:
+            continue
+        key, value = (_unescape(g) for g in match.groups())
+        out[key] = value
+    return out
+
+
+def _unescape(text: str) -> str:
+    simple = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        return simple.get(m.group(2), m.group(2))
+
+    return re.sub(r"\\(?:u([0-9a-fA-F]{4})|(.))", one, text)
+
+
+def kafka_trust_tokens(props: Mapping[str, str]) -> list[str]:
+    """The ``-Djavax.net.ssl.*`` options that give sslpoke the truststore these Kafka settings
+    name (``ssl.truststore.type=PEM``: the file is read as PEM, no type is passed on)."""
+    tokens = []
+    for key, java_name in _KAFKA_TO_JAVA.items():
+        value = props.get(key, "").strip()
+        if not value or (key == "ssl.truststore.type" and value.upper() == "PEM"):
+            continue
+        tokens.append(f"-D{java_name}={value}")
+    return tokens
+
+
 def _app_files(target: Path) -> list[Path]:
     """Where an application's JVM options live: a folder's start scripts and options files,
     or a systemd unit / environment file named directly."""
@@ -328,6 +397,18 @@ def _app_files(target: Path) -> list[Path]:
         target / "config" / "jvm.options",  # Elasticsearch
         target / "config" / "jvm.options.d",
     ]
+    # Kafka: the first properties file of the folder that names a truststore
+    kafka = [target / "config" / name for name in KAFKA_PROPERTIES]
+    for path in kafka:
+        try:
+            if (
+                path.is_file()
+                and "ssl.truststore." in path.read_text("utf-8", "replace")[: 1 << 20]
+            ):
+                candidates.append(path)
+                break
+        except OSError:
+            continue
     out = []
     for path in candidates:
         if path.is_dir():
@@ -347,6 +428,9 @@ def _read_app_file(path: Path, values: dict[str, str], tokens: list[str]) -> lis
         found, env_files = parse_systemd_unit(text, path.parent)
         values.update(found)
         return env_files
+    if path.suffix == ".properties":  # Kafka: ssl.truststore.* in its own settings
+        tokens += kafka_trust_tokens(parse_properties(text))
+        return []
     if path.name.endswith(".options"):  # one JVM option per line (Elasticsearch)
         for line in text.splitlines():
             line = line.split(":", 1)[-1] if re.match(r"^\d+(-\d*)?:", line) else line
@@ -409,9 +493,10 @@ def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None)
     config = read_app_dir(folder)
     if not config.files and config.home_from.startswith("java on PATH"):
         raise UsageError(
-            f"--app-dir {folder}: no bin/setenv.sh, config/jvm.options or bundled jre/ (give the "
-            "application's installation folder, e.g. /opt/atlassian/jira, or its systemd unit or "
-            "environment file, e.g. /etc/default/jenkins)"
+            f"--app-dir {folder}: no bin/setenv.sh, config/jvm.options, Kafka config/*.properties "
+            "or bundled jre/ (give the application's installation folder, e.g. "
+            "/opt/atlassian/jira, or its systemd unit, environment file or Kafka properties "
+            "file, e.g. /etc/default/jenkins or /etc/kafka/client.properties)"
         )
     props = _trust_props(config.settings)
     return StoreRequest(
