@@ -87,3 +87,32 @@ def test_starttls_against_an_implicit_tls_port_says_so(protocol: str) -> None:
     assert report.exit_code == 3
     assert "speaks TLS directly" in report.errors[0].message, report.errors[0]
     assert elapsed < 5, "noticed at once, not after the timeout"
+
+
+@pytest.mark.parametrize("protocol", ["smtp", "imap", "pop3", "ftp", "mysql"])
+def test_server_first_dialect_against_an_implicit_tls_port_says_so(protocol: str) -> None:
+    """A server-speaks-first dialect hears nothing from a TLS port: after a short silence
+    sslpoke asks the port for TLS on a second connection and says so, well before --timeout."""
+    from tests.rawservers import tls_alert
+
+    with raw_server(tls_alert) as port:
+        started = time.monotonic()
+        report = sslpoke.probe("localhost", port, starttls=protocol, timeout=10, reference=False)
+        elapsed = time.monotonic() - started
+    assert report.exit_code == 3
+    assert report.errors[0].code.value == "protocol-mismatch", report.errors[0]
+    assert "speaks TLS directly" in report.errors[0].message
+    assert elapsed < 5, f"noticed after {elapsed:.1f} s, not at the 10 s timeout"
+
+
+def test_a_silent_plain_port_still_waits_for_the_greeting() -> None:
+    """Silence alone is not TLS: a port that answers no TLS hello gets the whole timeout."""
+    from tests.rawservers import silent
+
+    with raw_server(silent) as port:
+        started = time.monotonic()
+        report = sslpoke.probe("localhost", port, starttls="smtp", timeout=2.5, reference=False)
+        elapsed = time.monotonic() - started
+    assert report.errors[0].code.value == "timeout", report.errors[0]
+    assert "sent nothing at all" in report.errors[0].message
+    assert 2.5 <= elapsed < 2.5 + 3

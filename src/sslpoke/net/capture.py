@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
-from sslpoke.net.channel import Conversation, PlainChannel
+from sslpoke.net.channel import Conversation, PlainChannel, is_tls_record
 from sslpoke.net.connect import Resolver, open_tcp
 from sslpoke.net.errors import NetError
 from sslpoke.net.tls import TlsFacts, handshake
@@ -32,6 +33,41 @@ def _peer(sock: socket.socket) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def answers_tls(
+    address: tuple[str, int], seconds: float, source_address: tuple[str, int] | None = None
+) -> bool:
+    """Does ``address`` answer a TLS ClientHello with a TLS record (a hello or an alert)?
+
+    One extra connection, closed at once; any failure or silence means "no".
+    """
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    hello = context.wrap_bio(incoming, outgoing)
+    with contextlib.suppress(ssl.SSLWantReadError):  # the hello is written; no answer yet
+        hello.do_handshake()
+    deadline = time.monotonic() + seconds
+    try:
+        with socket.create_connection(address, timeout=seconds, source_address=source_address) as s:
+            s.sendall(outgoing.read())
+            data = b""
+            while len(data) < 5:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                s.settimeout(left)
+                chunk = s.recv(5 - len(data))
+                if not chunk:
+                    return False
+                data += chunk
+            return is_tls_record(data)
+    except OSError:
+        return False
+
+
 def capture(
     target: Target,
     *,
@@ -54,7 +90,13 @@ def capture(
         if target.starttls is not None or target.application is not None:
             from sslpoke.net import starttls
         if target.starttls is not None:
-            conv = Conversation(PlainChannel(sock), timeout, target.starttls.value.upper())
+            address = sock.getpeername()[:2]
+            conv = Conversation(
+                PlainChannel(sock),
+                timeout,
+                target.starttls.value.upper(),
+                tls_check=lambda seconds: answers_tls(address, seconds, source_address),
+            )
             greeting = starttls.before_tls(target.starttls, conv, target.servername)
             if conv.pending:
                 raise NetError(

@@ -48,11 +48,29 @@ class PlainChannel:
         return self.sock.recv(65536)
 
 
-class Conversation:
-    """A plaintext or TLS dialogue: lines, replies and raw bytes, all bounded and timed."""
+# A server-first dialect (SMTP, IMAP, POP3, FTP, MySQL) pointed at a port that expects TLS at
+# once hears nothing. After this much silence sslpoke asks the port, on a second connection,
+# whether it answers a TLS hello, instead of waiting out the whole --timeout.
+SILENCE_BEFORE_TLS_CHECK = 1.5
 
-    def __init__(self, channel: Channel, timeout: float, what: str) -> None:
+
+class Conversation:
+    """A plaintext or TLS dialogue: lines, replies and raw bytes, all bounded and timed.
+
+    ``tls_check(seconds)``, where given, says whether the port answers a TLS hello on
+    another connection: used once, when the server stays silent where it should greet.
+    """
+
+    def __init__(
+        self,
+        channel: Channel,
+        timeout: float,
+        what: str,
+        *,
+        tls_check: Callable[[float], bool] | None = None,
+    ) -> None:
         self.channel = channel
+        self.tls_check = tls_check
         self.timeout = timeout
         self.what = what  # e.g. "SMTP", used in error messages
         self.buffer = b""
@@ -86,7 +104,7 @@ class Conversation:
                 said=printable(self.buffer[:200]) or None,
             )
         try:
-            data = self.channel.recv(deadline)
+            data = self._recv_or_check_tls(deadline)
         except TimeoutError:
             hint = ""
             if not self.heard and isinstance(self.channel, PlainChannel):
@@ -109,7 +127,7 @@ class Conversation:
                 f"{self.what}: the server closed the connection",
                 said=printable(self.buffer) or None,
             )
-        if not self.heard and _tls_record(data) and isinstance(self.channel, PlainChannel):
+        if not self.heard and is_tls_record(data) and isinstance(self.channel, PlainChannel):
             raise NetError(
                 Code.PROTOCOL_MISMATCH,
                 f"{self.what}: this port speaks TLS directly (it answered in TLS, not "
@@ -119,6 +137,32 @@ class Conversation:
         self.heard = True
         self.received += len(data)
         self.buffer += data
+
+    def _recv_or_check_tls(self, deadline: float) -> bytes:
+        silent = (
+            self.tls_check is not None
+            and not self.heard
+            and not self.transcript
+            and isinstance(self.channel, PlainChannel)
+        )
+        if not silent:
+            return self.channel.recv(deadline)
+        check, self.tls_check = self.tls_check, None  # once
+        assert check is not None
+        early = min(deadline, time.monotonic() + SILENCE_BEFORE_TLS_CHECK)
+        try:
+            return self.channel.recv(early)
+        except TimeoutError:
+            if early >= deadline:
+                raise
+        if check(max(0.1, deadline - time.monotonic())):
+            raise NetError(
+                Code.PROTOCOL_MISMATCH,
+                f"{self.what}: this port speaks TLS directly (it sent no {self.what} greeting, "
+                "and answers a TLS hello): use the TLS URL scheme (smtps://, imaps://, "
+                "pop3s://...) or --no-starttls",
+            )
+        return self.channel.recv(deadline)
 
     def read_exact(self, n: int) -> bytes:
         if n > MAX_DIALOGUE_BYTES:
@@ -193,6 +237,6 @@ class Conversation:
         return self.buffer
 
 
-def _tls_record(data: bytes) -> bool:
+def is_tls_record(data: bytes) -> bool:
     """A TLS record header (alert or handshake, TLS 1.0-1.3) where plaintext was expected."""
     return len(data) >= 5 and data[0] in (0x15, 0x16) and data[1] == 3 and data[2] <= 4
