@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sslpoke.report.model import JavaVerdict, Report
     from sslpoke.truststore_choice import StoreRequest
 
-COMMANDS = ("probe", "verify", "trust", "java", "demo")
+COMMANDS = ("probe", "verify", "trust", "java", "demo", "store", "data")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -243,12 +243,26 @@ def _demo_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
 
 
+def _store_cmd(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.store import add_store_options
+
+    add_store_options(p)
+
+
+def _data_cmd(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.store import add_data_options
+
+    add_data_options(p)
+
+
 COMMAND_PARSERS = {
     "probe": ("connect to a server and explain its trust (the default command)", _probe_options),
     "verify": ("validate certificate files offline", _verify_options),
     "trust": ("import what makes a server trusted into a truststore, safely", _trust_options),
     "java": ("list every Java on this machine and the truststore each uses", _java_options),
     "demo": ("start loopback servers with common failures and diagnose each", _demo_options),
+    "store": ("audit a truststore against Mozilla's and the JDK's roots, or update it", _store_cmd),
+    "data": ("show or update the root-program data sslpoke compares with", _data_cmd),
 }
 
 
@@ -257,7 +271,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sslpoke",
         description="Tells you exactly why a TLS connection is not trusted (by Java or anyone else), and how to fix it.",
-        epilog="Commands: sslpoke HOST [PORT] (probe, the default) | verify | trust | java | demo. "
+        epilog="Commands: sslpoke HOST [PORT] (probe, the default) | verify | trust | java | demo "
+        "| store audit|update | data show|update. "
         "Exit codes: 0 trusted, 1 not trusted, 2 bad usage or input, 3 could not connect, "
         "4 could not write a truststore, 5 declined at a prompt.",
     )
@@ -507,7 +522,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_output=args.json)
 
 
+def _cmd_store(args: argparse.Namespace) -> int:
+    from sslpoke.commands.store import run_store
+
+    return run_store(args)
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from sslpoke.commands.store import run_data
+
+    return run_data(args)
+
+
 HANDLERS = {
+    "store": _cmd_store,
+    "data": _cmd_data,
     "probe": _cmd_probe,
     "verify": _cmd_verify,
     "trust": _cmd_trust,
