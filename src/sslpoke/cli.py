@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sslpoke.report.model import JavaVerdict, Report
     from sslpoke.truststore_choice import StoreRequest
 
-COMMANDS = ("probe", "verify", "trust", "java", "demo", "store", "data")
+COMMANDS = ("probe", "verify", "trust", "java", "demo", "audit", "store", "data")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -243,6 +243,12 @@ def _demo_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
 
 
+def _audit_cmd(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.audit import add_options
+
+    add_options(p)
+
+
 def _store_cmd(p: argparse.ArgumentParser) -> None:
     from sslpoke.commands.store import add_store_options
 
@@ -261,6 +267,7 @@ COMMAND_PARSERS = {
     "trust": ("import what makes a server trusted into a truststore, safely", _trust_options),
     "java": ("list every Java on this machine and the truststore each uses", _java_options),
     "demo": ("start loopback servers with common failures and diagnose each", _demo_options),
+    "audit": ("judge a server's TLS setup for the Javas that must talk to it", _audit_cmd),
     "store": ("audit a truststore against Mozilla's and the JDK's roots, or update it", _store_cmd),
     "data": ("show or update the root-program data sslpoke compares with", _data_cmd),
 }
@@ -272,7 +279,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="sslpoke",
         description="Tells you exactly why a TLS connection is not trusted (by Java or anyone else), and how to fix it.",
         epilog="Commands: sslpoke HOST [PORT] (probe, the default) | verify | trust | java | demo "
-        "| store audit|update | data show|update. "
+        "| audit HOST | store audit|update | data show|update. "
         "Exit codes: 0 trusted, 1 not trusted, 2 bad usage or input, 3 could not connect, "
         "4 could not write a truststore, 5 declined at a prompt.",
     )
@@ -534,7 +541,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return run_data(args)
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from sslpoke.commands.audit import run
+
+    return run(args)
+
+
 HANDLERS = {
+    "audit": _cmd_audit,
     "store": _cmd_store,
     "data": _cmd_data,
     "probe": _cmd_probe,

@@ -1,0 +1,198 @@
+"""``sslpoke audit``: enumerate, judge each Java, grade; one :class:`AuditReport`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from sslpoke.audit import wire
+from sslpoke.audit.compat import JavaCompat, judge
+from sslpoke.audit.enumerate import Enumeration, enumerate_server
+from sslpoke.audit.grade import Finding, Grade, findings, grade
+from sslpoke.audit.profiles import REFERENCE, JavaProfile, profile_of_jvm
+from sslpoke.target import Target
+
+
+class AuditReport(NamedTuple):
+    target: str
+    enumeration: Enumeration
+    javas: tuple[JavaCompat, ...]
+    profiles: tuple[JavaProfile, ...]  # the Javas judged, in the order of ``javas``
+    findings: tuple[Finding, ...]
+    grade: Grade
+    trusted: bool | None  # the chain, for the Java sslpoke diagnoses by default
+    trust_codes: tuple[str, ...]
+    trust_java: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Every Java considered can connect."""
+        return all(j.ok for j in self.javas)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def _local_profiles() -> list[JavaProfile]:
+    from sslpoke.java.discovery import find_javas
+    from sslpoke.java.rules import parse_version
+
+    out = []
+    seen: set[Path] = set()
+    for install in find_javas():
+        home = install.home.resolve()
+        if home in seen or not install.version:
+            continue
+        seen.add(home)
+        out.append(profile_of_jvm(install.home, parse_version(install.version), install.version))
+    return out
+
+
+def audit_server(
+    host: str,
+    port: int | str | None = None,
+    *,
+    starttls: str | None = None,
+    no_starttls: bool = False,
+    servername: str | None = None,
+    truststore: object = None,
+    timeout: float = 5.0,
+    max_connections: int = 5,
+    thorough: bool = False,
+    javas: str = "all",
+    confirm: bool = False,
+) -> AuditReport:
+    """Audit one server for the Javas that must talk to it.
+
+    ``javas``: ``reference`` (the table of Java releases), ``local`` (every JVM found
+    on this machine, each judged from its own java.security) or ``all``.
+    """
+    import sslpoke
+    from sslpoke.target import parse_target
+
+    started = time.monotonic()
+    target = parse_target(
+        host, port, servername=servername, starttls=starttls, no_starttls=no_starttls
+    )
+    enumeration = enumerate_server(
+        target, timeout=timeout, max_connections=max_connections, thorough=thorough
+    )
+    trusted: bool | None = None
+    codes: tuple[str, ...] = ()
+    name_ok: bool | None = None
+    trust_java = ""
+    key_bits: int | None = None
+    if enumeration.protocols:
+        report = sslpoke.probe(
+            target.host,
+            target.port,
+            truststore=truststore,  # type: ignore[arg-type]
+            servername=servername,
+            starttls=starttls,
+            no_starttls=no_starttls,
+            timeout=timeout,
+            reference=False,
+        )
+        if (not report.chain or report.exit_code == 3) and enumeration.certificates:
+            # the probe's own client could not shake hands (TLS 1.0 only, say): judge the
+            # chain the enumeration saw, offline, with the same validator
+            from sslpoke.pki.certs import Cert
+
+            chain = next(iter(enumeration.certificates.values()))
+            report = sslpoke.verify(
+                [Cert(der) for der in chain[:10]],
+                truststore=truststore,  # type: ignore[arg-type]
+                host=target.check_name,
+                reference=False,
+            )
+        trusted = report.ok if report.chain and report.exit_code != 3 else None
+        codes = tuple(p.code.value for p in report.errors)
+        name_ok = "hostname-mismatch" not in codes
+        trust_java = report.java_rules or ""
+        if report.chain:
+            import re
+
+            match = re.search(r"(\d+)", report.chain[0].key)
+            key_bits = (
+                int(match.group(1)) if match and report.chain[0].key.startswith("RSA") else None
+            )
+    profiles: list[JavaProfile] = []
+    if javas in ("all", "reference"):
+        profiles += list(REFERENCE)
+    if javas in ("all", "local"):
+        profiles += _local_profiles()
+    verdicts = []
+    for profile in profiles:
+        verdict = judge(profile, enumeration)
+        if verdict.ok and trusted is False:
+            code = (
+                "java-ca-distrusted"
+                if "distrusted-ca" in codes
+                else (codes[0] if codes else "not-trusted")
+            )
+            verdict = verdict._replace(
+                ok=False,
+                code=code,
+                reason=f"the handshake would work ({verdict.protocol}, {verdict.suite}), but the "
+                f"certificate is not trusted ({', '.join(codes)}): run sslpoke {target} for the "
+                "diagnosis",
+            )
+        if confirm and profile.java_home is not None:
+            verdict = verdict._replace(confirmed=_confirm(profile.java_home, target, truststore))
+        verdicts.append(verdict)
+    return AuditReport(
+        str(target),
+        enumeration,
+        tuple(verdicts),
+        tuple(profiles),
+        tuple(findings(enumeration)),
+        grade(enumeration, trusted=trusted, name_ok=name_ok, key_bits=key_bits),
+        trusted,
+        codes,
+        trust_java,
+        time.monotonic() - started,
+    )
+
+
+def _confirm(java_home: Path, target: Target, truststore: object) -> str:
+    """A real handshake by that JVM (HTTPS endpoint identification; its default truststore,
+    or the one given, as Java can load it): "OK TLSv1.3" or "FAIL <exception>"."""
+    import tempfile
+
+    from sslpoke.java.confirm import ConfirmError, _store_for_java, run_probe
+    from sslpoke.truststore_choice import StoreRequest
+
+    host, port = target.host, target.port
+    name = target.servername or host
+    if target.starttls is not None:
+        return "not confirmed: the Java probe speaks implicit TLS only, not STARTTLS"
+    props: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="sslpoke-audit-") as tmp:
+            if isinstance(truststore, str | Path):
+                store, password, storetype, _ = _store_for_java(
+                    StoreRequest(path=truststore), Path(tmp)
+                )
+                props.append(f"-Djavax.net.ssl.trustStore={store}")
+                if password is not None:
+                    props.append(f"-Djavax.net.ssl.trustStorePassword={password}")
+                if storetype is not None:
+                    props.append(f"-Djavax.net.ssl.trustStoreType={storetype}")
+            verdict = run_probe(
+                java_home / "bin" / "java",
+                name,
+                port,
+                connect=host,
+                https=True,
+                props=props,
+                timeout=10,
+            )
+    except ConfirmError as exc:
+        return f"not confirmed: {exc}"
+    return ("OK " if verdict.ok else "FAIL ") + verdict.detail
+
+
+__all__ = ["AuditReport", "audit_server", "wire"]
