@@ -7,6 +7,7 @@ JVMs say whether they connect (each computed Java verdict must agree).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -53,10 +54,8 @@ def s_server(*args: str) -> Iterator[int]:
             except OSError:
                 if time.monotonic() > deadline:
                     raise
-                try:  # wait on the process, not a clock: it may die meanwhile
+                with contextlib.suppress(subprocess.TimeoutExpired):  # wait on the process
                     proc.wait(timeout=0.05)
-                except subprocess.TimeoutExpired:
-                    pass
         yield port
     finally:
         proc.terminate()
