@@ -37,7 +37,12 @@ MODULES = [
     "src/sslpoke/pki/hostname.py",
     "src/sslpoke/diagnose/rules.py",
 ]
-TESTS = ["tests/unit", "tests/conformance/test_limbo.py", "tests/integration/test_scenarios.py"]
+TESTS = [
+    "tests/unit",
+    "tests/conformance/test_limbo.py",
+    "tests/integration/test_scenarios.py",
+    "tests/integration/test_golden.py",
+]
 
 # Mutants that cannot change behaviour, each with the reason (by mutant name).
 _NO_X = 'rstrip("XX.XX") after lower(): no X is left to strip'

@@ -1,0 +1,148 @@
+"""The whole diagnosis, word for word, on every lab scenario and on seeded random chains.
+
+What users read and paste is the product: each problem's code, severity, message
+and fix, and which certificate of the path is blamed. These tests compare all of
+it with reviewed files in ``tests/golden/``, after replacing what changes from run
+to run (fingerprints, serials, dates, ports, temporary paths). A change of wording
+shows up in review as a diff of those files:
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/integration/test_golden.py
+
+The verdicts in ``differential.json`` are the ones the JVM gives on the same chains
+(``tests/differential`` checks that agreement with OpenJDK 17 and Java 25 in CI);
+here they pin the codes and the blamed positions too, with no JVM needed.
+The rules are those of Java 17 without a Java (``read_rules(None)``), so the files do
+not depend on the machine's JDK.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sslpoke
+from sslpoke.java.rules import profile_for, read_rules
+from sslpoke.lab.scenarios import Lab
+from tests.conftest import serving, write_pem
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
+
+_NORMAL = [
+    (re.compile(r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7,}\b"), "<FP>"),
+    (re.compile(r"\b[0-9a-f]{16,}\b"), "<HEX>"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?(?:\+00:00| UTC|Z)?)?"), "<DATE>"),
+    (re.compile(r"(localhost|127\.0\.0\.1|\[::1\]):\d+"), r"\1:<PORT>"),
+    (re.compile(r"\b(localhost|127\.0\.0\.1) \d{2,5}\b"), r"\1 <PORT>"),
+    (re.compile(r"/tmp/[^\s'\")]+"), "<TMP>"),
+    (re.compile(r"\b\d+ days?\b"), "<N> days"),
+    (re.compile(r"\b\d+ (hours?|minutes?|seconds?)\b"), r"<N> \1"),
+]
+
+
+def normal(text: str) -> str:
+    for pattern, repl in _NORMAL:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def summary(report: sslpoke.Report) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "exit_code": report.exit_code,
+        "problems": [
+            [p.code.value, p.severity.value, normal(p.message), normal(p.fix or "")]
+            for p in report.problems
+        ],
+        "path": [
+            [s.role.value, bool(s.broken), normal(s.note), s.cert.name if s.cert else None]
+            for s in report.path
+        ],
+    }
+
+
+def check(name: str, got: dict[str, Any]) -> None:
+    path = GOLDEN / f"{name}.json"
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(json.dumps(got, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        return
+    want = json.loads(path.read_text())
+    assert set(got) == set(want), sorted(set(got) ^ set(want))
+    for key in sorted(want):
+        assert got[key] == want[key], f"{name}: {key}"
+
+
+def test_every_scenario_word_for_word(lab: Lab, tmp_path: Path) -> None:
+    java = profile_for(read_rules(None))
+    got: dict[str, Any] = {}
+    for name, make in sorted(lab.scenarios().items()):
+        scenario = make()
+        store = write_pem(scenario.trust, tmp_path / f"{name}.pem")
+        reference = (
+            write_pem(scenario.reference, tmp_path / f"{name}-ref.pem")
+            if scenario.reference
+            else None
+        )
+        with serving(scenario) as server:
+            for label, profile in (("java", java), ("webpki", "webpki")):
+                report = sslpoke.probe(
+                    scenario.servername,
+                    server.port,
+                    truststore=store,
+                    timeout=5,
+                    reference=reference,
+                    profile=profile,  # type: ignore[arg-type]
+                )
+                got[f"{name} [{label}]"] = summary(report)
+    check("scenarios", got)
+
+
+def test_seeded_random_chains(tmp_path: Path) -> None:
+    from tests.differential.chains import generate
+    from tests.differential.harness import Prepared, _loopback
+    from tests.differential.harness import serving as sni_serving
+
+    java = profile_for(read_rules(None))
+    cases = generate(20261201, 160)
+    prepared = [Prepared(c, tmp_path) for c in cases]
+    got: dict[str, Any] = {}
+    with sni_serving(prepared) as server:
+        for p in prepared:
+            key = f"{p.case.ident:03d} {p.case.label}"
+            if p.context is None:
+                got[key] = {"not served": True}
+                continue
+            report = sslpoke.probe(
+                p.case.host,
+                server.port,
+                truststore=p.store,
+                timeout=10,
+                reference=False,
+                resolver=_loopback,
+                profile=java,
+            )
+            got[key] = {
+                "ok": report.ok,
+                "codes": [[e.code.value, e.severity.value] for e in report.problems],
+                "path": [
+                    [s.role.value, bool(s.broken), s.cert.name if s.cert else None]
+                    for s in report.path
+                ],
+            }
+    check("differential", got)
+
+
+@pytest.mark.parametrize(
+    "text", ["AB:CD:EF:01:23:45:67:89:AB", "2026-12-01 10:00 UTC", "/tmp/x/y.pem"]
+)
+def test_normalising_hides_only_what_varies(text: str) -> None:
+    assert (
+        "<" in normal(f"cert {text} end")
+        and normal("PKIX path building failed") == "PKIX path building failed"
+    )
