@@ -15,6 +15,7 @@ audit under 2 s on loopback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -65,10 +66,8 @@ class Relay:
                 pass
             finally:
                 for s in (a, b):
-                    try:
+                    with contextlib.suppress(OSError):
                         s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
 
         threading.Thread(target=copy, args=(server, client), daemon=True).start()
         copy(client, server)
@@ -99,10 +98,8 @@ def _server(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             break
         except OSError:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                pass
     return proc, port
 
 
@@ -146,7 +143,7 @@ def main() -> int:
             proc.wait()
     env = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     print(f"Full audit of one loopback openssl s_server (TLS 1.2+1.3), {env}")
-    print(f"| tool | wall time (best) | connections | exit |\n|---|---|---|---|")
+    print("| tool | wall time (best) | connections | exit |\n|---|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |")
     return 0
