@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sslpoke.report.model import Report
     from sslpoke.stores import TrustStore
     from sslpoke.target import Target
-    from sslpoke.truststore_choice import StoreRequest
+    from sslpoke.truststore_choice import ChosenStore, StoreRequest
 
 
 class _Capturing(threading.Thread):
@@ -89,6 +89,7 @@ def probe(
     source_address: tuple[str, int] | None = None,
     at: datetime | None = None,
     resolver: Resolver | None = None,
+    revocation: bool = False,
 ) -> Report:
     """Connect to ``host`` like a Java client would, and explain whether it is trusted.
 
@@ -113,7 +114,7 @@ def probe(
     policy = get_profile(profile)
     chosen = analysis.choose_store(truststore, storepass, storetype)
     cap, error = connecting.result()
-    return analysis.probe_report(
+    report = analysis.probe_report(
         target,
         cap,
         error,
@@ -125,6 +126,88 @@ def probe(
         save_chain=save_chain,
         seconds=time.monotonic() - started,
     )
+    if revocation and report.chain and cap is not None:
+        report = _with_revocation(report, target, chosen, str(policy.name.value), timeout)
+    return report
+
+
+def _with_revocation(
+    report: Report, target: Target, chosen: ChosenStore, profile: str, timeout: float
+) -> Report:
+    """``revocation=True``: the staple, OCSP and CRL for the leaf, as problems.
+
+    ``revoked`` is an error when the diagnosed Java checks revocation (or for the
+    webpki profile), a warning otherwise: a default Java accepts a revoked certificate.
+    """
+    from sslpoke.net import revocation
+    from sslpoke.pki.certs import Cert, pem_blocks
+    from sslpoke.problems import Code, Problem, Severity
+
+    chain = [Cert(b) for info in report.chain[:10] for b in pem_blocks(info.pem.encode())]
+    security: dict[str, str] = {}
+    if chosen.java_home is not None:
+        from sslpoke.java.rules import read_properties, security_file
+
+        try:
+            security = read_properties(
+                security_file(chosen.java_home).read_text("utf-8", "replace")
+            )
+        except OSError:
+            security = {}
+    rev = revocation.check(
+        target.host,
+        target.port,
+        target.servername,
+        chain,
+        fetch=True,
+        timeout=timeout,
+        java_props=dict(chosen.jvm_properties),
+        java_security=security,
+    )
+    problems = list(report.problems)
+    revoked = [s for s in rev.statuses if s.status == "revoked"]
+    strict = rev.java_checks or profile == "webpki"
+    if revoked:
+        s = revoked[0]
+        java = (
+            "this Java checks revocation and fails: Certificate has been revoked, reason: "
+            f"{(s.reason or 'UNSPECIFIED').upper()}"
+            if rev.java_checks
+            else f"this Java does not check revocation ({rev.java_flags}), so it still connects"
+        )
+        problems.insert(
+            0,
+            Problem(
+                Code.REVOKED,
+                Severity.ERROR if strict else Severity.WARNING,
+                f"The server's certificate is {s.detail}, per {s.source}; {java}.",
+                "Install a new certificate on the server: the revoked one must not be used.",
+            ),
+        )
+    elif (rev.status in ("unknown", "unreachable") and rev.statuses) or (
+        rev.must_staple and not rev.staple
+    ):
+        why = "; ".join(f"{s.source}: {s.detail or s.status}" for s in rev.statuses) or "no source"
+        if rev.must_staple and not rev.staple:
+            why = (
+                "the certificate requires a stapled OCSP response (must-staple) and the server "
+                f"sent none (Java does not enforce must-staple; Firefox does); {why}"
+            )
+        problems.append(
+            Problem(
+                Code.REVOCATION_UNKNOWN,
+                Severity.WARNING,
+                f"Revocation status unknown: {why}."
+                + (
+                    " This Java checks revocation and fails: Could not determine revocation status."
+                    if rev.java_checks
+                    else ""
+                ),
+                "Make the OCSP responder or CRL reachable from this client, or enable OCSP stapling on the server.",
+            )
+        )
+    ok = not any(p.severity is Severity.ERROR for p in problems)
+    return report._replace(problems=tuple(problems), ok=ok)
 
 
 def verify(

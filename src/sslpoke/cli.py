@@ -158,6 +158,12 @@ def _probe_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run the bundled Java probe with that JVM and compare",
     )
+    p.add_argument(
+        "--revocation",
+        action="store_true",
+        help="check revocation: the stapled OCSP response, OCSP and CRL from the certificate "
+        "(phones out to the CA)",
+    )
     _store_options(p)
     _common_output(p)
 
@@ -405,6 +411,7 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         reference=args.reference,
         save_chain=args.save_chain,
         source_address=source,
+        revocation=args.revocation,
     )
     java = None
     not_confirmed = None

@@ -53,6 +53,7 @@ class Code(StrEnum):
     BAD_SIGNATURE = "bad-signature"
     INVALID_CERTIFICATE = "invalid-certificate"
     REVOKED = "revoked"
+    REVOCATION_UNKNOWN = "revocation-unknown"
     BAD_CRL = "bad-crl"
     PROTOCOL_DISABLED = "protocol-disabled"  # (exit code 3, with the connection codes)
     # Warnings: trusted, but something to fix.

@@ -43,6 +43,22 @@ def to_dict(r: AuditReport) -> dict[str, Any]:
         "alpn": e.alpn,
         "certificates": {k: len(v) for k, v in e.certificates.items()},
         "trust": {"trusted": r.trusted, "codes": list(r.trust_codes), "java_rules": r.trust_java},
+        "revocation": None
+        if r.revocation is None
+        else {
+            "status": r.revocation.status,
+            "stapled": r.revocation.staple,
+            "must_staple": r.revocation.must_staple,
+            "sources": [
+                {"status": s.status, "source": s.source, "detail": s.detail}
+                for s in r.revocation.statuses
+            ],
+            "scts": [
+                {"log_id": s.log_id, "timestamp": s.timestamp.isoformat(), "where": s.where}
+                for s in r.revocation.scts
+            ],
+            "java": "Java checks no revocation by default; it does not check CT",
+        },
         "javas": [j._asdict() for j in r.javas],
         "findings": [f._asdict() for f in r.findings],
         "grade": {
@@ -158,6 +174,15 @@ def to_lines(r: AuditReport) -> list[list[tuple[str, str | None]]]:
         ("renegotiation", {True: "secure", False: "not secure", None: "-"}[e.secure_renegotiation]),
         ("resumption", {True: "yes", False: "no", None: "-"}[e.session_resumption]),
         ("ALPN", e.alpn or "none"),
+        (
+            "revocation",
+            "-"
+            if r.revocation is None
+            else f"{r.revocation.status}"
+            + (" (stapled)" if r.revocation.staple else " (no staple)")
+            + (", must-staple" if r.revocation.must_staple else "")
+            + (f", {len(r.revocation.scts)} SCTs" if r.revocation.scts else ""),
+        ),
         ("certificates", ", ".join(f"{k} ({len(v)})" for k, v in e.certificates.items()) or "-"),
         (
             "trust",

@@ -11,6 +11,7 @@ from sslpoke.audit.compat import JavaCompat, judge
 from sslpoke.audit.enumerate import Enumeration, enumerate_server
 from sslpoke.audit.grade import Finding, Grade, findings, grade
 from sslpoke.audit.profiles import REFERENCE, JavaProfile, profile_of_jvm
+from sslpoke.net.revocation import RevocationReport
 from sslpoke.target import Target
 
 
@@ -25,6 +26,7 @@ class AuditReport(NamedTuple):
     trust_codes: tuple[str, ...]
     trust_java: str
     seconds: float
+    revocation: RevocationReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,11 +66,14 @@ def audit_server(
     thorough: bool = False,
     javas: str = "all",
     confirm: bool = False,
+    revocation: bool = False,
 ) -> AuditReport:
     """Audit one server for the Javas that must talk to it.
 
     ``javas``: ``reference`` (the table of Java releases), ``local`` (every JVM found
-    on this machine, each judged from its own java.security) or ``all``.
+    on this machine, each judged from its own java.security) or ``all``. The stapled
+    OCSP response is always read; ``revocation`` also asks OCSP and the CRL (it
+    phones out to the CA).
     """
     import sslpoke
     from sslpoke.target import parse_target
@@ -81,6 +86,7 @@ def audit_server(
         target, timeout=timeout, max_connections=max_connections, thorough=thorough
     )
     trusted: bool | None = None
+    rev: RevocationReport | None = None
     codes: tuple[str, ...] = ()
     name_ok: bool | None = None
     trust_java = ""
@@ -109,6 +115,7 @@ def audit_server(
                 reference=False,
             )
         trusted = report.ok if report.chain and report.exit_code != 3 else None
+        rev = _revocation(target, report, enumeration, fetch=revocation, timeout=timeout)
         codes = tuple(p.code.value for p in report.errors)
         name_ok = "hostname-mismatch" not in codes
         trust_java = report.java_rules or ""
@@ -140,6 +147,20 @@ def audit_server(
                 f"certificate is not trusted ({', '.join(codes)}): run sslpoke {target} for the "
                 "diagnosis",
             )
+        if verdict.ok and rev is not None and rev.status == "revoked":
+            checks = _jvm_checks_revocation(profile)
+            if checks:
+                verdict = verdict._replace(
+                    ok=False,
+                    code="revoked",
+                    reason="the certificate is revoked and this JVM checks revocation: "
+                    "Certificate has been revoked",
+                )
+            else:
+                verdict = verdict._replace(
+                    reason="connects although the certificate is revoked: this Java does not "
+                    "check revocation (-Dcom.sun.net.ssl.checkRevocation=true would make it fail)"
+                )
         if confirm and profile.java_home is not None:
             verdict = verdict._replace(confirmed=_confirm(profile.java_home, target, truststore))
         verdicts.append(verdict)
@@ -148,13 +169,85 @@ def audit_server(
         enumeration,
         tuple(verdicts),
         tuple(profiles),
-        tuple(findings(enumeration)),
+        tuple(findings(enumeration) + _revocation_findings(rev)),
         grade(enumeration, trusted=trusted, name_ok=name_ok, key_bits=key_bits),
         trusted,
         codes,
         trust_java,
         time.monotonic() - started,
+        rev,
     )
+
+
+def _revocation(
+    target: Target, report: object, e: Enumeration, *, fetch: bool, timeout: float
+) -> RevocationReport | None:
+    from sslpoke.net import revocation
+    from sslpoke.pki.certs import Cert, pem_blocks
+
+    chain_info = getattr(report, "chain", ())
+    chain = [Cert(b) for info in chain_info[:10] for b in pem_blocks(info.pem.encode())]
+    if not chain and e.certificates:
+        chain = [Cert(d) for d in next(iter(e.certificates.values()))[:10]]
+    if not chain or target.starttls is not None:
+        return None
+    return revocation.check(
+        target.host, target.port, target.servername, chain, fetch=fetch, timeout=timeout
+    )
+
+
+def _jvm_checks_revocation(profile: JavaProfile) -> bool:
+    """A reference Java checks nothing by default; a JVM of this machine may be told to
+    in its java.security (ocsp.enable) and -D options (not visible here: assume not)."""
+    return False
+
+
+def _revocation_findings(rev: RevocationReport | None) -> list[Finding]:
+    if rev is None:
+        return []
+    out: list[Finding] = []
+    for s in rev.statuses:
+        if s.status == "revoked":
+            out.append(
+                Finding(
+                    "cert_revocation",
+                    "CRITICAL",
+                    f"the certificate is {s.detail} per {s.source}; a default Java still "
+                    "accepts it (it checks no revocation)",
+                    "install a new certificate",
+                    client_fix="-Dcom.sun.net.ssl.checkRevocation=true -Docsp.enable=true "
+                    "(security property) makes Java refuse revoked certificates",
+                )
+            )
+            break
+    if rev.must_staple and not rev.staple:
+        out.append(
+            Finding(
+                "OCSP_must_staple",
+                "HIGH",
+                "the certificate requires OCSP stapling (must-staple) and the server sends no staple",
+                "nginx: ssl_stapling on; ssl_stapling_verify on; Apache: SSLUseStapling on",
+            )
+        )
+    elif not rev.staple:
+        out.append(
+            Finding(
+                "OCSP_stapling",
+                "LOW",
+                "no OCSP stapling (Mozilla's guidelines ask for it)",
+                "nginx: ssl_stapling on; ssl_stapling_verify on; Apache: SSLUseStapling on",
+            )
+        )
+    if rev.scts:
+        logs = ", ".join(sorted({s.log_id[:16] for s in rev.scts}))
+        out.append(
+            Finding(
+                "certificate_transparency",
+                "OK",
+                f"{len(rev.scts)} embedded SCTs (logs {logs}); Java does not check CT",
+            )
+        )
+    return out
 
 
 def _confirm(java_home: Path, target: Target, truststore: object) -> str:

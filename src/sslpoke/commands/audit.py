@@ -45,6 +45,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run a real handshake with each JVM on this machine",
     )
+    p.add_argument(
+        "--revocation",
+        action="store_true",
+        help="also fetch OCSP and the CRL (the stapled response is always read); phones out",
+    )
     p.add_argument("--truststore", metavar="PATH", help="truststore for the trust verdict")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the audit as JSON")
@@ -70,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         thorough=args.thorough,
         javas=args.javas,
         confirm=args.confirm,
+        revocation=args.revocation,
     )
     if args.json:
         sys.stdout.write(json.dumps(to_dict(report), indent=2, default=str) + "\n")

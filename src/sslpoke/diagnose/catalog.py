@@ -276,6 +276,13 @@ CATALOG: dict[Code, CodeInfo] = {
             "Install a new certificate; the revoked one must not be used.",
         ),
         CodeInfo(
+            Code.REVOCATION_UNKNOWN,
+            _W,
+            "No revocation source answered for the certificate (--revocation): OCSP and CRL unreachable or unusable, or a must-staple certificate without a staple.",
+            "java.security.cert.CertPathValidatorException: Could not determine revocation status (only when the JVM checks revocation)",
+            "Make the CA's OCSP responder or CRL reachable from the client, or turn on OCSP stapling on the server.",
+        ),
+        CodeInfo(
             Code.BAD_CRL,
             _E,
             "A CRL given to check revocation is malformed or not valid for its CA.",
