@@ -248,3 +248,18 @@ def test_nothing_listening_is_exit_3() -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 3, done.stdout + done.stderr
+
+
+def test_hsts_for_https_targets(pki: dict[str, Path]) -> None:
+    from sslpoke.audit.run import _hsts_age, _hsts_findings
+
+    with s_server(*_rsa(pki)) as port:
+        report = audit_server(
+            f"https://localhost:{port}/", truststore=str(pki["root"]), javas="reference"
+        )
+    assert report.hsts == ""  # openssl s_server -www sends none
+    assert any(f.id == "HSTS" and f.severity == "LOW" for f in report.findings)
+    assert report.grade.grade == "A-", report.grade
+    assert _hsts_age('max-age="31536000"; includeSubDomains') == 31536000
+    assert _hsts_findings("max-age=600")[0].id == "HSTS_time"
+    assert _hsts_findings("max-age=63072000")[0].severity == "OK"

@@ -302,3 +302,46 @@ def test_mariadb_without_tls(pki: dict[str, Path]) -> None:
     assert report.exit_code == 3
     assert report.errors[0].code is Code.STARTTLS_UNSUPPORTED
     assert "does not offer SSL" in report.errors[0].message
+
+
+# --- sslpoke audit against the real servers -------------------------------------------
+
+
+@pytest.mark.jvm
+def test_audit_nginx_enumeration_and_java_verdicts(
+    web: dict[str, int], pki: dict[str, Path]
+) -> None:
+    """nginx's suites as openssl s_client sees them, and each local JVM's verdict confirmed."""
+    from sslpoke.audit import wire
+    from sslpoke.audit.suites import suites
+    from tests.integration.test_audit import _openssl_names, s_client_accepts
+
+    port = web["full"]
+    report = sslpoke.audit(
+        "localhost", port, truststore=str(pki["store"]), javas="local", confirm=True
+    )
+    table = suites()
+    for version in (wire.TLS12, wire.TLS13):
+        got = {
+            table[c].openssl or table[c].name for c in report.enumeration.versions[version].suites
+        }
+        want = {n for n in _openssl_names(version) if s_client_accepts(port, version, n)}
+        assert got == want, (wire.VERSION_NAMES[version], got ^ want)
+    assert report.trusted is True
+    for j in report.javas:
+        assert j.confirmed is not None and j.ok == j.confirmed.startswith("OK"), j
+
+
+def test_audit_over_smtp_starttls(mail: dict[str, dict[str, int]], pki: dict[str, Path]) -> None:
+    report = sslpoke.audit(
+        f"smtp://localhost:{mail['smtp_plain']['smtp']}",
+        truststore=str(pki["store"]),
+        javas="reference",
+    )
+    from sslpoke.audit import wire
+
+    assert report.enumeration.versions[wire.TLS12].offered, report.enumeration
+    assert report.trusted is True
+    java = {j.java: j for j in report.javas}
+    assert java["Java 17.0.x"].ok and java["Java 25"].ok, java
+    assert report.grade.grade[0] in "AB", report.grade

@@ -190,7 +190,12 @@ def _cipher_points(bits: int) -> int:
 
 
 def grade(
-    e: Enumeration, *, trusted: bool | None, name_ok: bool | None, key_bits: int | None
+    e: Enumeration,
+    *,
+    trusted: bool | None,
+    name_ok: bool | None,
+    key_bits: int | None,
+    hsts_ok: bool | None = None,
 ) -> Grade:
     v = e.versions
     offered = [k for k, r in v.items() if r.offered] + ([0x0002] if e.sslv2 else [])
@@ -273,7 +278,7 @@ def grade(
             break
         if order.index(c) > order.index(letter[0]):
             letter = c
-    warnings = (wire.TLS13 not in offered) or e.secure_renegotiation is False
+    warnings = (wire.TLS13 not in offered) or e.secure_renegotiation is False or hsts_ok is False
     if letter == "A":
         letter = "A-" if warnings else "A+"
     mozilla, gaps = _mozilla(e)

@@ -59,6 +59,7 @@ def to_dict(r: AuditReport) -> dict[str, Any]:
             ],
             "java": "Java checks no revocation by default; it does not check CT",
         },
+        "hsts": r.hsts,
         "javas": [j._asdict() for j in r.javas],
         "findings": [f._asdict() for f in r.findings],
         "grade": {

@@ -27,6 +27,7 @@ class AuditReport(NamedTuple):
     trust_java: str
     seconds: float
     revocation: RevocationReport | None = None
+    hsts: str | None = None  # the Strict-Transport-Security header ("" when absent), HTTPS only
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,13 @@ def audit_server(
             key_bits = (
                 int(match.group(1)) if match and report.chain[0].key.startswith("RSA") else None
             )
+    hsts = None
+    if (
+        target.starttls is None
+        and enumeration.protocols
+        and (target.port == 443 or str(host).lower().startswith("https://"))
+    ):
+        hsts = _hsts(target, timeout)
     profiles: list[JavaProfile] = []
     if javas in ("all", "reference"):
         profiles += list(REFERENCE)
@@ -169,14 +177,59 @@ def audit_server(
         enumeration,
         tuple(verdicts),
         tuple(profiles),
-        tuple(findings(enumeration) + _revocation_findings(rev)),
-        grade(enumeration, trusted=trusted, name_ok=name_ok, key_bits=key_bits),
+        tuple(findings(enumeration) + _revocation_findings(rev) + _hsts_findings(hsts)),
+        grade(
+            enumeration,
+            trusted=trusted,
+            name_ok=name_ok,
+            key_bits=key_bits,
+            hsts_ok=None if hsts is None else _hsts_age(hsts) >= 15552000,
+        ),
         trusted,
         codes,
         trust_java,
         time.monotonic() - started,
         rev,
+        hsts,
     )
+
+
+def _hsts(target: Target, timeout: float) -> str | None:
+    """The Strict-Transport-Security header of ``GET /`` ("" when absent)."""
+    import http.client
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=ctx)
+    try:
+        conn.request("GET", "/", headers={"Host": target.servername or target.host})
+        value = conn.getresponse().getheader("Strict-Transport-Security", "")
+    except (OSError, http.client.HTTPException, ssl.SSLError):
+        return None
+    finally:
+        conn.close()
+    return (value or "")[:1000]
+
+
+def _hsts_age(header: str) -> int:
+    import re
+
+    match = re.search(r"max-age\s*=\s*\"?(\d{1,12})", header, re.I)
+    return int(match.group(1)) if match else 0
+
+
+def _hsts_findings(header: str | None) -> list[Finding]:
+    if header is None:
+        return []
+    fix = 'nginx: add_header Strict-Transport-Security "max-age=63072000" always;'
+    if not header:
+        return [Finding("HSTS", "LOW", "no Strict-Transport-Security header (HSTS)", fix)]
+    age = _hsts_age(header)
+    if age < 15552000:
+        return [Finding("HSTS_time", "LOW", f"HSTS max-age is {age} s, under 180 days", fix)]
+    return [Finding("HSTS", "OK", f"HSTS: {header}")]
 
 
 def _revocation(
