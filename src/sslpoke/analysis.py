@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sslpoke.diagnose.rules import Facts, FixContext, diagnose
 from sslpoke.net.errors import NetError
@@ -46,7 +46,10 @@ def probe_report(
     reference: Reference,
     save_chain: str | Path | None,
     seconds: float,
+    validation_cache: dict[tuple[object, ...], Any] | None = None,
 ) -> Report:
+    """``validation_cache`` (a scan's): validations keyed by (chain, name, store,
+    profile, key exchange), so a certificate served by many endpoints is validated once."""
     raw_chain = cap.tls.chain if cap is not None else error.chain if error is not None else ()
     chain, parse_problems = parse_chain(raw_chain)
     if save_chain is not None and chain:
@@ -55,14 +58,28 @@ def probe_report(
     policy = java_policy(policy, chosen)
     validation = None
     if chain:
-        ctx = Context(
-            profile=policy,
-            at=at,
-            hostname=name,
-            key_exchange=_key_exchange(cap) if cap else None,
-            public_anchor=_jdk_root_judge(chosen),
+        kex = _key_exchange(cap) if cap else None
+        key = (
+            tuple(c.der for c in chain),
+            name,
+            id(chosen.store),
+            policy,
+            kex,
+            at.date(),
         )
-        validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
+        if validation_cache is not None and key in validation_cache:
+            validation = validation_cache[key]
+        else:
+            ctx = Context(
+                profile=policy,
+                at=at,
+                hostname=name,
+                key_exchange=kex,
+                public_anchor=_jdk_root_judge(chosen),
+            )
+            validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
+            if validation_cache is not None and len(validation_cache) < 100_000:
+                validation_cache[key] = validation
     facts = Facts(
         chain=chain,
         store=chosen.store,

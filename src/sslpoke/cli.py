@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sslpoke.report.model import JavaVerdict, Report
     from sslpoke.truststore_choice import StoreRequest
 
-COMMANDS = ("probe", "verify", "trust", "java", "demo", "audit", "explain", "store", "data")
+COMMANDS = ("probe", "verify", "trust", "java", "demo", "audit", "scan", "explain", "store", "data")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -255,6 +255,12 @@ def _audit_cmd(p: argparse.ArgumentParser) -> None:
     add_options(p)
 
 
+def _scan_cmd(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.scan import add_options
+
+    add_options(p)
+
+
 def _explain_cmd(p: argparse.ArgumentParser) -> None:
     from sslpoke.commands.explain import add_options
 
@@ -280,6 +286,7 @@ COMMAND_PARSERS = {
     "java": ("list every Java on this machine and the truststore each uses", _java_options),
     "demo": ("start loopback servers with common failures and diagnose each", _demo_options),
     "audit": ("judge a server's TLS setup for the Javas that must talk to it", _audit_cmd),
+    "scan": ("diagnose many endpoints at once (JSON lines, CSV, a summary by cause)", _scan_cmd),
     "explain": (
         "find the Java TLS failures in application logs, and diagnose each endpoint",
         _explain_cmd,
@@ -295,7 +302,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="sslpoke",
         description="Tells you exactly why a TLS connection is not trusted (by Java or anyone else), and how to fix it.",
         epilog="Commands: sslpoke HOST [PORT] (probe, the default) | verify | trust | java | demo "
-        "| audit HOST | explain LOGFILE | store audit|update | data show|update. "
+        "| audit HOST | scan FILE | explain LOGFILE | store audit|update | data show|update. "
         "Exit codes: 0 trusted, 1 not trusted, 2 bad usage or input, 3 could not connect, "
         "4 could not write a truststore, 5 declined at a prompt.",
     )
@@ -570,7 +577,14 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from sslpoke.commands.scan import run
+
+    return run(args)
+
+
 HANDLERS = {
+    "scan": _cmd_scan,
     "explain": _cmd_explain,
     "audit": _cmd_audit,
     "store": _cmd_store,

@@ -1,0 +1,181 @@
+"""``sslpoke scan``: parser and handler."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    from sslpoke.cli import _store_options
+
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="FILE",
+        help="files of targets (host, host:port, URLs, nmap -oG output; '-' or none: stdin)",
+    )
+    p.add_argument(
+        "--hosts-from", metavar="FILE", action="append", default=[], help="every URL found in FILE"
+    )
+    p.add_argument(
+        "--from-app-dir",
+        metavar="DIR",
+        help="the endpoints an application's configuration names (dbconfig.xml, confluence.cfg.xml)",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=64, metavar="N", help="endpoints in flight (default 64)"
+    )
+    p.add_argument(
+        "--per-host",
+        type=int,
+        default=5,
+        metavar="N",
+        help="connections at once per host (default 5)",
+    )
+    p.add_argument("--rate", type=float, metavar="N", help="at most N new connections per second")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="per endpoint step (default 10)",
+    )
+    p.add_argument("--profile", choices=("java", "webpki"), default="java")
+    p.add_argument("--jsonl", metavar="FILE", help="one JSON report per line ('-': stdout)")
+    p.add_argument("--csv", metavar="FILE", help="one CSV row per endpoint")
+    p.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue an interrupted scan: skip what FILE (its --jsonl) holds, append to it",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    _store_options(p)
+
+
+def _specs(args: argparse.Namespace) -> Iterator[str]:
+    from sslpoke.errors import UsageError
+    from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
+
+    for name in args.hosts_from:
+        try:
+            text = Path(name).read_text("utf-8", "replace")[: 64 << 20]
+        except OSError as exc:
+            raise UsageError(f"--hosts-from {name}: {exc.strerror}") from None
+        yield from urls_in(text)
+    if args.from_app_dir:
+        folder = Path(args.from_app_dir)
+        if not folder.is_dir():
+            raise UsageError(f"--from-app-dir {folder}: no such folder")
+        yield from from_app_dir(folder)
+    files = list(args.targets)
+    if not files and (args.hosts_from or args.from_app_dir):
+        return
+    for name in files or ["-"]:
+        if name == "-":
+            if sys.stdin.isatty():
+                raise UsageError("give a file of targets, or pipe targets into sslpoke scan")
+            yield from from_lines(sys.stdin)
+            continue
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"{name}: no such file of targets")
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            yield from from_lines(fh)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            if fh.tell() == 0:
+                return False
+            fh.seek(-1, 2)
+            return fh.read(1) != b"\n"
+    except OSError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    from sslpoke.cli import _store_request
+    from sslpoke.report import console
+    from sslpoke.scan.engine import LocalBackend
+    from sslpoke.scan.output import Summary, Writers, done_specs
+
+    skip: set[str] = set()
+    jsonl_path = args.resume or args.jsonl
+    if args.resume:
+        skip = done_specs(Path(args.resume))
+    specs = [s for s in _specs(args) if s not in skip]
+    backend = LocalBackend(
+        _store_request(args),
+        profile=args.profile,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+        per_host=args.per_host,
+        rate=args.rate,
+    )
+    summary = Summary()
+    show = not args.quiet and sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
+        jsonl = None
+        if jsonl_path == "-":
+            jsonl = sys.stdout
+        elif jsonl_path:
+            mode = "a" if args.resume else "w"
+            jsonl = stack.enter_context(Path(jsonl_path).open(mode, encoding="utf-8"))
+            if args.resume and _ends_mid_line(Path(jsonl_path)):
+                jsonl.write("\n")  # the interrupted run's last line stays apart (and unread)
+        csv_fh = None
+        if args.csv:
+            import csv as csvmod
+
+            from sslpoke.scan.output import CSV_COLUMNS
+
+            csv_fh = stack.enter_context(Path(args.csv).open("w", encoding="utf-8"))
+            csvmod.writer(csv_fh, lineterminator="\n").writerow(CSV_COLUMNS)
+        writers = Writers(jsonl, csv_fh)
+        if show:
+            import time
+
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            columns = (
+                TextColumn("scanning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:.0f}/s"),
+                TextColumn("{task.fields[failing]} failing"),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, transient=True) as progress:
+                task = progress.add_task("scan", total=len(specs), rate=0.0, failing=0)
+                started = time.monotonic()
+                for result in backend.run(specs):
+                    writers.write(result)
+                    summary.add(result)
+                    elapsed = max(1e-6, time.monotonic() - started)
+                    progress.update(
+                        task,
+                        advance=1,
+                        rate=summary.total / elapsed,
+                        failing=summary.total - summary.trusted,
+                    )
+        else:
+            for result in backend.run(specs):
+                writers.write(result)
+                summary.add(result)
+    out = sys.stderr if jsonl is sys.stdout else sys.stdout
+    if skip:
+        out.write(f"resumed: {len(skip)} endpoints already in {args.resume}\n")
+    console.write(summary.lines(), out)
+    return 0 if summary.total == summary.trusted else 1

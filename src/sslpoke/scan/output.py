@@ -1,0 +1,130 @@
+"""A scan's outputs: JSON lines (resumable), CSV, and the summary by cause."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from sslpoke.scan.engine import ScanResult
+
+CSV_COLUMNS = ("target", "ok", "exit_code", "code", "severity", "message", "fix", "seconds")
+
+
+def record(result: ScanResult) -> dict[str, Any]:
+    """One JSON line: the probe's own JSON (``sslpoke HOST --json``) plus the spec as given."""
+    if result.report is None:
+        return {
+            "schema_version": 1,
+            "spec": result.spec,
+            "ok": False,
+            "exit_code": 2,
+            "error": {"code": "bad-input", "message": result.error},
+        }
+    from sslpoke.report.json import to_dict
+
+    data = to_dict(result.report)
+    data["spec"] = result.spec
+    data.pop("chain", None)  # the PEMs make a line 10x longer; `sslpoke HOST --json` has them
+    return data
+
+
+def done_specs(path: Path) -> set[str]:
+    """The targets a previous (interrupted) run already wrote (``--resume``)."""
+    done: set[str] = set()
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    spec = json.loads(line).get("spec")
+                except ValueError:
+                    continue  # a line cut short by the interruption
+                if isinstance(spec, str):
+                    done.add(spec)
+    except FileNotFoundError:
+        return done
+    return done
+
+
+def csv_row(result: ScanResult) -> list[str]:
+    r = result.report
+    if r is None:
+        return [result.spec, "false", "2", "bad-input", "error", result.error or "", "", "0"]
+    first = r.errors[0] if r.errors else (r.problems[0] if r.problems else None)
+    return [
+        result.spec,
+        "true" if r.ok else "false",
+        str(int(r.exit_code)),
+        first.code.value if first else "",
+        first.severity.value if first else "",
+        first.message if first else "",
+        first.fix if first else "",
+        f"{result.seconds:.3f}",
+    ]
+
+
+class Summary:
+    """Counts by code and the endpoints per cause, kept small (first 20 per cause)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.trusted = 0
+        self.by_code: Counter[str] = Counter()
+        self.endpoints: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, result: ScanResult) -> None:
+        self.total += 1
+        if result.ok:
+            self.trusted += 1
+            return
+        r = result.report
+        code = "bad-input" if r is None else (r.errors[0].code.value if r.errors else "not-trusted")
+        self.by_code[code] += 1
+        if len(self.endpoints[code]) < 20:
+            self.endpoints[code].append(result.spec)
+
+    def lines(self) -> list[list[tuple[str, str | None]]]:
+        failed = self.total - self.trusted
+        out: list[list[tuple[str, str | None]]] = [
+            [
+                ("✓ " if not failed else "✗ ", "ok" if not failed else "err"),
+                (f"{self.trusted} of {self.total} endpoints trusted", "bold"),
+                (f", {failed} failing" if failed else "", None),
+            ]
+        ]
+        for code, n in self.by_code.most_common(10):
+            shown = self.endpoints[code]
+            more = f" and {n - len(shown)} more" if n > len(shown) else ""
+            out.append(
+                [
+                    (f"  {code:24}", "warn"),
+                    (f"{n:6}  ", "bold"),
+                    (", ".join(shown[:5]) + (", …" if len(shown) > 5 else "") + more, None),
+                ]
+            )
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "trusted": self.trusted,
+            "by_code": dict(self.by_code.most_common()),
+            "endpoints": {k: v for k, v in self.endpoints.items()},
+        }
+
+
+class Writers(NamedTuple):
+    jsonl: IO[str] | None
+    csv: IO[str] | None
+
+    def write(self, result: ScanResult) -> None:
+        if self.jsonl is not None:
+            self.jsonl.write(json.dumps(record(result), default=str, ensure_ascii=False) + "\n")
+            self.jsonl.flush()
+        if self.csv is not None:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerow(csv_row(result))
+            self.csv.write(buf.getvalue())

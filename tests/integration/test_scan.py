@@ -1,0 +1,103 @@
+"""``sslpoke scan``: many loopback endpoints; each verdict must equal a single probe's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import sslpoke
+from sslpoke.lab.scenarios import Lab
+from sslpoke.scan.engine import LocalBackend
+from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
+from tests.conftest import serving, write_pem
+
+NAMES = ("trusted", "expired", "wrong-host", "unknown-root", "missing-intermediate", "self-signed")
+
+
+@contextmanager
+def fleet(lab: Lab) -> Iterator[dict[str, int]]:
+    with ExitStack() as stack:
+        yield {n: stack.enter_context(serving(lab.scenarios()[n]())).port for n in NAMES}
+
+
+def test_scan_equals_one_probe_per_endpoint(lab: Lab, tmp_path: Path) -> None:
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        specs = [f"localhost:{p}" for p in ports.values()]
+        targets = tmp_path / "targets.txt"
+        targets.write_text(
+            "# our endpoints\n"
+            + "\n".join(specs)
+            + f"\nHost: 127.0.0.1 (localhost)\tPorts: {ports['trusted']}/open/tcp//https///, 9/closed/tcp//discard///\n"
+            + "bad host name with spaces\n"
+        )
+        env = {**os.environ, "NO_COLOR": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(root),
+             "--jsonl", str(tmp_path / "out.jsonl"), "--csv", str(tmp_path / "out.csv"), "--quiet"],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+        singles = {s: sslpoke.probe(s, truststore=str(root), reference=False) for s in specs}
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    by_spec = {x["spec"]: x for x in lines}
+    assert set(by_spec) == {*specs, "bad"}, sorted(by_spec)
+    for spec, report in singles.items():
+        got = by_spec[spec]
+        assert got["ok"] == report.ok and got["exit_code"] == int(report.exit_code), spec
+        assert [p["code"] for p in got["problems"]] == [p.code.value for p in report.problems], spec
+    assert by_spec["bad"]["exit_code"] == 3  # "bad" is a host name that does not resolve
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    assert rows[0].startswith("target,ok,exit_code,code") and len(rows) == 1 + len(lines)
+    assert "of 8 endpoints trusted" in done.stdout or "of 7 endpoints trusted" in done.stdout
+
+
+def test_resume_skips_what_was_written(lab: Lab, tmp_path: Path) -> None:
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        specs = [f"localhost:{p}" for p in ports.values()]
+        targets = tmp_path / "t.txt"
+        targets.write_text("\n".join(specs) + "\n")
+        out = tmp_path / "out.jsonl"
+        first = [json.dumps({"spec": s, "ok": True}) for s in specs[:2]]
+        out.write_text("\n".join(first) + '\n{"spec": "cut sho')  # an interrupted line
+        done = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(root), "--resume", str(out), "-q"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    written = [
+        json.loads(x)["spec"] for x in out.read_text().splitlines()[3:]
+    ]  # after the cut line
+    assert sorted(written) == sorted(specs[2:]), written
+    assert "resumed: 2 endpoints" in done.stdout
+
+
+def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: Path) -> None:
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    scenario = lab.scenarios()["trusted"]()
+    with serving(scenario) as server:
+        backend = LocalBackend(str(root), concurrency=8, per_host=2)
+        results = list(backend.run([f"localhost:{server.port}"] * 40))
+    assert len(results) == 40 and all(r.ok for r in results)
+    assert len(backend.cache) == 1
+
+
+def test_target_sources(tmp_path: Path) -> None:
+    assert list(from_lines(["a.example", "b.example:8443  # ldap", "# c", "ldaps://d.example"])) == [
+        "a.example", "b.example:8443", "ldaps://d.example",
+    ]  # fmt: skip
+    nmap = "Host: 10.0.0.5 ()\tPorts: 443/open/tcp//https///, 25/open/tcp//smtp///, 22/filtered/tcp//ssh///"
+    assert list(from_lines([nmap])) == ["10.0.0.5:443", "10.0.0.5:25"]
+    assert urls_in('see <a href="https://x.example/a">x</a> and ldaps://dc1.corp:636.') == [
+        "https://x.example/a", "ldaps://dc1.corp:636",
+    ]  # fmt: skip
+    (tmp_path / "dbconfig.xml").write_text(
+        "<jira-database-config><jdbc-datasource><url>jdbc:postgresql://db.corp:5433/jira</url>"
+        "</jdbc-datasource></jira-database-config>"
+    )
+    assert from_app_dir(tmp_path) == ["postgres://db.corp:5433"]
