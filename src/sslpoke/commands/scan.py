@@ -48,6 +48,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jsonl", metavar="FILE", help="one JSON report per line ('-': stdout)")
     p.add_argument("--csv", metavar="FILE", help="one CSV row per endpoint")
     p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="one self-contained HTML page: filterable table, each chain drawn, fixes",
+    )
+    p.add_argument(
         "--resume",
         metavar="FILE",
         help="continue an interrupted scan: skip what FILE (its --jsonl) holds, append to it",
@@ -85,6 +90,22 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
             raise UsageError(f"{name}: no such file of targets")
         with path.open("r", encoding="utf-8", errors="replace") as fh:
             yield from from_lines(fh)
+
+
+def _keep(records: list[dict[str, object]], result: object, wanted: str | None) -> None:
+    """What the HTML page needs of a result (the PEMs dropped; bounded)."""
+    if not wanted:
+        return
+    from sslpoke.scan.html import MAX_ROWS
+    from sslpoke.scan.output import record
+
+    data = record(result)  # type: ignore[arg-type]
+    for step in data.get("path") or []:  # the names are drawn; the PEMs are not needed
+        cert = step.get("certificate") or {}
+        step["certificate"] = {"name": cert.get("name")}
+    if len(records) >= MAX_ROWS:
+        data = {"ok": data.get("ok"), "problems": (data.get("problems") or [])[:1]}
+    records.append(data)
 
 
 def _ends_mid_line(path: Path) -> bool:
@@ -138,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
             csv_fh = stack.enter_context(Path(args.csv).open("w", encoding="utf-8"))
             csvmod.writer(csv_fh, lineterminator="\n").writerow(CSV_COLUMNS)
         writers = Writers(jsonl, csv_fh)
+        html_records: list[dict[str, object]] = []
         if show:
             import time
 
@@ -163,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 for result in backend.run(specs):
                     writers.write(result)
                     summary.add(result)
+                    _keep(html_records, result, args.html)
                     elapsed = max(1e-6, time.monotonic() - started)
                     progress.update(
                         task,
@@ -174,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
             for result in backend.run(specs):
                 writers.write(result)
                 summary.add(result)
+                _keep(html_records, result, args.html)
+    if args.html:
+        from sslpoke.scan.html import render
+
+        Path(args.html).write_text(render(html_records), encoding="utf-8")
     out = sys.stderr if jsonl is sys.stdout else sys.stdout
     if skip:
         out.write(f"resumed: {len(skip)} endpoints already in {args.resume}\n")
