@@ -58,6 +58,13 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="continue an interrupted scan: skip what FILE (its --jsonl) holds, append to it",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run on Ray: auto (RAY_ADDRESS or a local Ray), local, or ray://head:10001 "
+        "(pip install 'sslpoke[ray]')",
+    )
+    p.add_argument("--ray-actors", type=int, metavar="N", help="Ray actors (default: the CPUs)")
     _store_options(p)
 
 
@@ -123,7 +130,7 @@ def _ends_mid_line(path: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     from sslpoke.cli import _store_request
     from sslpoke.report import console
-    from sslpoke.scan.engine import LocalBackend
+    from sslpoke.scan.engine import Backend, LocalBackend
     from sslpoke.scan.output import Summary, Writers, done_specs
 
     skip: set[str] = set()
@@ -131,14 +138,22 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         skip = done_specs(Path(args.resume))
     specs = [s for s in _specs(args) if s not in skip]
-    backend = LocalBackend(
-        _store_request(args),
-        profile=args.profile,
-        timeout=args.timeout,
-        concurrency=args.concurrency,
-        per_host=args.per_host,
-        rate=args.rate,
-    )
+    engine = {
+        "profile": args.profile,
+        "timeout": args.timeout,
+        "concurrency": args.concurrency,
+        "per_host": args.per_host,
+        "rate": args.rate,
+    }
+    backend: Backend
+    if args.ray:
+        from sslpoke.scan.ray_backend import RayBackend
+
+        backend = RayBackend(
+            _store_request(args), address=args.ray, actors=args.ray_actors, **engine
+        )
+    else:
+        backend = LocalBackend(_store_request(args), **engine)
     summary = Summary()
     show = not args.quiet and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:

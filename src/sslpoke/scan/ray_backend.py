@@ -1,0 +1,102 @@
+"""The scan beyond one machine: Ray actors, each running the local engine.
+
+``pip install sslpoke[ray]``; ``sslpoke scan --ray auto`` (a local Ray, or the
+cluster of ``RAY_ADDRESS``) or ``--ray ray://head:10001``. Targets go out in
+batches (hundreds per task, never one task per handshake) to a pool of actors;
+each actor holds one :class:`~sslpoke.scan.engine.LocalBackend` (truststore and
+rules loaded once, its validation cache kept across batches) and returns the
+batch's records; finished batches stream back with ``ray.wait`` as they
+complete, so the outputs (JSON lines, HTML, resume) are the local scan's.
+Each worker must have sslpoke installed and reach the endpoints; the truststore
+is read on the driver and shipped to the actors as PEM text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sslpoke.scan.engine import ScanResult
+
+BATCH = 200
+
+
+def _store_pem(truststore: Any) -> str:
+    """The driver's truststore as PEM text (workers may not have the file)."""
+    from sslpoke import analysis
+
+    chosen = analysis.choose_store(truststore, None, None)
+    return "".join(e.cert.pem for e in chosen.store.entries)
+
+
+class RayBackend:
+    def __init__(
+        self,
+        truststore: Any = None,
+        *,
+        address: str = "auto",
+        actors: int | None = None,
+        batch: int = BATCH,
+        **engine: Any,
+    ) -> None:
+        import importlib
+
+        try:
+            ray: Any = importlib.import_module("ray")  # Ray's API is untyped
+        except ImportError:
+            from sslpoke.errors import UsageError
+
+            raise UsageError("--ray needs Ray: pip install 'sslpoke[ray]'") from None
+        self.ray = ray
+        if not ray.is_initialized():
+            if address == "local":
+                ray.init(num_cpus=actors or 2, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=None if address == "auto" else address, log_to_driver=False)
+        self.pem = _store_pem(truststore)
+        self.batch = max(1, min(batch, 10_000))
+        n = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        worker = ray.remote(num_cpus=1)(_Worker)
+        self.actors: list[Any] = [worker.remote(self.pem, engine) for _ in range(n)]
+
+    def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
+        it = iter(specs)
+        pending: dict[Any, int] = {}
+        free = list(range(len(self.actors)))
+
+        def submit() -> bool:
+            chunk = [s for _, s in zip(range(self.batch), it, strict=False)]
+            if not chunk:
+                return False
+            index = free.pop()
+            pending[self.actors[index].scan.remote(chunk)] = index
+            return True
+
+        while free and submit():
+            pass
+        while pending:
+            done, _ = self.ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                free.append(pending.pop(ref))
+                results: list[ScanResult] = self.ray.get(ref)
+                yield from results
+                submit()
+
+
+class _Worker:
+    """One actor: a local engine over a truststore given as PEM text."""
+
+    def __init__(self, pem: str, engine: dict[str, Any]) -> None:
+        import tempfile
+        from pathlib import Path
+
+        from sslpoke.scan.engine import LocalBackend
+
+        self.folder = tempfile.mkdtemp(prefix="sslpoke-ray-")
+        store = Path(self.folder) / "truststore.pem"
+        store.write_text(pem)
+        self.backend = LocalBackend(str(store), **engine)
+
+    def scan(self, specs: list[str]) -> list[ScanResult]:
+        """The batch's results (reports are plain named tuples: they pickle as they are)."""
+        return list(self.backend.run(specs))
