@@ -1,0 +1,160 @@
+"""Fleet scan speed, side by side in one run: sslpoke scan, sslyze, a bare asyncio loop.
+
+    .venv/bin/python bench/scan_speed.py [--endpoints 2000] [--servers 10]
+
+Loopback ``openssl s_server`` processes (three chains: trusted, self-signed,
+wrong name) serve ``--endpoints`` targets (each server listed many
+times). Measured: endpoints per second fully diagnosed by ``sslpoke scan`` (the
+Java verdict, JSON lines out), by sslyze ``--certinfo`` (its own venv:
+``~/.cache/sslpoke-bench/sslyze-venv``), and a bare asyncio handshake loop
+(verification off, the ceiling); and the peak memory of ``sslpoke scan`` with
+100,000 queued targets (all refused at once: the queue, not the network).
+Targets (issue 12): >= 700/s, >= 15x sslyze, >= 70 % of the bare loop, < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SSLYZE = Path.home() / ".cache" / "sslpoke-bench" / "sslyze-venv" / "bin" / "sslyze"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _servers(tmp: Path, count: int) -> tuple[list[subprocess.Popen[bytes]], list[int], Path]:
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(tmp / "ca.key"), "-out", str(tmp / "ca.pem"), "-days", "30", "-subj", "/CN=Bench CA")  # fmt: skip
+    kinds = []
+    for name, cn in (("good", "localhost"), ("wrong", "other.example")):
+        key, csr, crt = tmp / f"{name}.key", tmp / f"{name}.csr", tmp / f"{name}.pem"
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key),
+            "-out", str(csr), "-subj", f"/CN={cn}")  # fmt: skip
+        ext = tmp / f"{name}.ext"
+        ext.write_text(f"subjectAltName=DNS:{cn}\n")
+        run("x509", "-req", "-in", str(csr), "-CA", str(tmp / "ca.pem"), "-CAkey", str(tmp / "ca.key"),
+            "-CAcreateserial", "-out", str(crt), "-days", "30", "-extfile", str(ext))  # fmt: skip
+        kinds.append((crt, key))
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(tmp / "self.key"), "-out", str(tmp / "self.pem"), "-days", "30",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")  # fmt: skip
+    kinds.append((tmp / "self.pem", tmp / "self.key"))
+    procs, ports = [], []
+    for i in range(count):
+        crt, key = kinds[i % len(kinds)]
+        port = _port()
+        procs.append(subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(crt), "-key", str(key), "-cert_chain", str(tmp / "ca.pem"), "-www", "-quiet", "-naccept", "1000000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+        ports.append(port)
+    for port in ports:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    procs[0].wait(timeout=0.05)
+    return procs, ports, tmp / "ca.pem"
+
+
+async def _bare(specs: list[tuple[str, int]], concurrency: int) -> None:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(host: str, port: int) -> None:
+        async with sem:
+            try:
+                _, writer = await asyncio.open_connection(
+                    host, port, ssl=ctx, server_hostname="localhost"
+                )
+                writer.close()
+            except OSError:
+                pass
+
+    await asyncio.gather(*(one(h, p) for h, p in specs))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--endpoints", type=int, default=2000)
+    ap.add_argument("--servers", type=int, default=12)
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        procs, ports, ca = _servers(tmp, args.servers)
+        try:
+            specs = [("127.0.0.1", ports[i % len(ports)]) for i in range(args.endpoints)]
+            targets = tmp / "targets.txt"
+            targets.write_text("".join(f"localhost:{p}\n" for _, p in specs))
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(ca),
+                 "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q"],
+                capture_output=True, timeout=3600,
+            )  # fmt: skip
+            dt = time.perf_counter() - started
+            rows.append(("sslpoke scan (Java verdict, JSON lines)", args.endpoints / dt, dt))
+            started = time.perf_counter()
+            asyncio.run(_bare(specs, 64))
+            dt = time.perf_counter() - started
+            rows.append(("bare asyncio handshakes (no verification)", args.endpoints / dt, dt))
+            if SSLYZE.exists():
+                count = min(args.endpoints, 300)  # sslyze is slow: a sample, rate extrapolated
+                (tmp / "sslyze.txt").write_text(
+                    "".join(f"localhost:{p}\n" for _, p in specs[:count])
+                )
+                started = time.perf_counter()
+                subprocess.run([str(SSLYZE), "--certinfo", "--targets_in", str(tmp / "sslyze.txt"), "--quiet"],
+                               capture_output=True, timeout=3600)  # fmt: skip
+                dt = time.perf_counter() - started
+                rows.append((f"sslyze --certinfo ({count} endpoints)", count / dt, dt))
+            else:
+                rows.append(("sslyze: not installed", 0.0, 0.0))
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait()
+        big = tmp / "big.txt"
+        big.write_text("127.0.0.1:1\n" * 100_000)  # refused at once: measures the queue
+        done = subprocess.run(
+            [sys.executable, "-c",
+             "import resource, sys; from sslpoke.cli import main; "
+             "main(['scan', sys.argv[1], '-q', '--system', '--timeout', '2']); "
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)", str(big)],
+            capture_output=True, text=True, timeout=3600,
+        )  # fmt: skip
+        rss = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "?"
+    print(
+        f"{args.endpoints} loopback endpoints ({args.servers} openssl s_server), {os.cpu_count()} cores"
+    )
+    print("| tool | endpoints/s | seconds |\n|---|---|---|")
+    for name, rate, dt in rows:
+        print(f"| {name} | {rate:.0f} | {dt:.1f} |")
+    print(f"peak memory, 100,000 queued targets: {int(rss) // 1024 if rss.isdigit() else rss} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
