@@ -10,7 +10,7 @@ shows up in review as a diff of those files:
 
 The verdicts in ``differential.json`` are the ones the JVM gives on the same chains
 (``tests/differential`` checks that agreement with OpenJDK 17 and Java 25 in CI);
-here they pin the codes and the blamed positions too, with no JVM needed.
+here they pin the codes, the words and the blamed certificate too, with no JVM needed.
 The rules are those of Java 17 without a Java (``read_rules(None)``), so the files do
 not depend on the machine's JDK.
 """
@@ -129,7 +129,7 @@ def test_seeded_random_chains(tmp_path: Path) -> None:
             )
             got[key] = {
                 "ok": report.ok,
-                "codes": [[e.code.value, e.severity.value] for e in report.problems],
+                "codes": [[e.code.value, e.severity.value, normal(e.message)] for e in report.problems],
                 "path": [
                     [s.role.value, bool(s.broken), s.cert.name if s.cert else None]
                     for s in report.path
