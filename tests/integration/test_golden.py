@@ -56,7 +56,14 @@ def summary(report: sslpoke.Report) -> dict[str, Any]:
         "ok": report.ok,
         "exit_code": report.exit_code,
         "problems": [
-            [p.code.value, p.severity.value, normal(p.message), normal(p.fix or "")]
+            [
+                p.code.value,
+                p.severity.value,
+                normal(p.message),
+                normal(p.fix or ""),
+                p.cert_index,
+                [normal(c) for c in p.commands],
+            ]
             for p in report.problems
         ],
         "path": [
@@ -103,6 +110,65 @@ def test_every_scenario_word_for_word(lab: Lab, tmp_path: Path) -> None:
     check("scenarios", got)
 
 
+def _stores(lab: Lab, tmp: Path) -> dict[str, tuple[Any, Path, str]]:
+    """Situations the lab scenarios do not cover: (server scenario, store file, label)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from sslpoke.lab.pki import issue
+    from sslpoke.lab.scenarios import Scenario
+
+    out: dict[str, tuple[Any, Path, str]] = {}
+    old = issue("localhost", sans=["localhost"], ca=False)
+    new = issue("localhost", sans=["localhost"], ca=False)
+    out["renewed-self-signed"] = (
+        Scenario("r", "r", [new], [old], None),
+        write_pem([old], tmp / "old.pem"),
+        "pem",
+    )
+    old_root = issue("sslpoke Lab Root CA", org="sslpoke lab", ca=True, days=3650)
+    trusted = lab.scenarios()["trusted"]()
+    out["renewed-root"] = (trusted, write_pem([old_root], tmp / "old-root.pem"), "pem")
+    nokeys = tmp / "nokeys.p12"  # openssl -nokeys style: no Java trusted attribute
+    nokeys.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            None, None, None, [lab.root.cert], serialization.BestAvailableEncryption(b"changeit")
+        )
+    )
+    out["empty-openssl-p12"] = (trusted, nokeys, "p12")
+    out["empty-root-sent"] = (lab.scenarios()["root-sent-untrusted"](), nokeys, "p12")
+    server = issue("app.example", sans=["app.example"], ca=False)
+    keystore = tmp / "keystore.p12"
+    keystore.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"tomcat",
+            server.key,
+            server.cert,
+            None,
+            serialization.BestAvailableEncryption(b"changeit"),  # type: ignore[arg-type]
+        )
+    )
+    out["keystore-as-truststore"] = (trusted, keystore, "p12")
+    return out
+
+
+def test_other_stores_word_for_word(lab: Lab, tmp_path: Path) -> None:
+    java = profile_for(read_rules(None))
+    got: dict[str, Any] = {}
+    for name, (scenario, store, _) in sorted(_stores(lab, tmp_path).items()):
+        with serving(scenario) as server:
+            report = sslpoke.probe(
+                scenario.servername,
+                server.port,
+                truststore=sslpoke.StoreRequest(path=store, password="changeit"),
+                timeout=5,
+                reference=False,
+                profile=java,
+            )
+        got[name] = summary(report)
+    check("stores", got)
+
+
 def test_seeded_random_chains(tmp_path: Path) -> None:
     from tests.differential.chains import generate
     from tests.differential.harness import Prepared, _loopback
@@ -129,7 +195,9 @@ def test_seeded_random_chains(tmp_path: Path) -> None:
             )
             got[key] = {
                 "ok": report.ok,
-                "codes": [[e.code.value, e.severity.value, normal(e.message)] for e in report.problems],
+                "codes": [
+                    [e.code.value, e.severity.value, normal(e.message)] for e in report.problems
+                ],
                 "path": [
                     [s.role.value, bool(s.broken), s.cert.name if s.cert else None]
                     for s in report.path
