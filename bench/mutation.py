@@ -164,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             mine = {k: v for k, v in status.items() if k.startswith(prefix) and v != "not checked"}
             equivalent = [k for k in mine if k in EQUIVALENT]
             killed = sum(1 for k, v in mine.items() if v in ("killed", "timeout"))
-            survived = [k for k, v in mine.items() if v == "survived" and k not in EQUIVALENT]
+            # "no tests": no selected test runs that code at all, which is a survivor too
+            survived = [
+                k for k, v in mine.items() if v in ("survived", "no tests") and k not in EQUIVALENT
+            ]
             judged = killed + len(survived)
             score = 100.0 * killed / judged if judged else 100.0
             ok &= score >= args.target
