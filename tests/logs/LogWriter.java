@@ -36,6 +36,11 @@ public class LogWriter {
                 if (!host.matches("[0-9.]+")) p.setServerNames(List.of(new SNIHostName(host)));
                 s.setSSLParameters(p);
                 s.startHandshake();
+                // a request and the first byte of the answer, as a client would: in TLS 1.3 a
+                // server that rejects the client's certificate says so only now
+                s.getOutputStream().write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes("US-ASCII"));
+                s.getOutputStream().flush();
+                s.getInputStream().read();
                 s.close();
             } catch (Exception e) {
                 failure = e;

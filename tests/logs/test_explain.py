@@ -184,3 +184,30 @@ def test_cli_json_and_since(java: str, writer: Path, lab: Lab, tmp_path: Path) -
     assert group["cause"] == "pkix" and group["target"].startswith("https://localhost:")
     assert group["diagnosis"]["problems"][0]["code"] == "unknown-ca"
     assert later.returncode == 0 and "no Java TLS failure" in later.stdout
+
+
+def test_more_forms_of_real_jvms(java: str, lab: Lab, writer: Path, tmp_path: Path) -> None:
+    """Algorithm constraints (a 512-bit leaf key), a server that refuses the handshake (an MD5
+    leaf it will not use), an IP the certificate does not name, and a client pinned to TLS 1.0:
+    each as the JVM logs it."""
+    from contextlib import ExitStack
+
+    store = write_p12([lab.root], tmp_path / "trust.p12")
+    with ExitStack() as stack:
+        ports = {
+            n: stack.enter_context(serving(lab.scenarios()[n]())).port
+            for n in ("weak-key", "md5-leaf", "wrong-host", "trusted")
+        }
+        cases = [
+            f"jira localhost {ports['weak-key']} t-weak",
+            f"jira localhost {ports['md5-leaf']} t-md5",
+            f"jira 127.0.0.1 {ports['wrong-host']} t-ip",
+        ]
+        log = write_log(java, writer, cases, store)
+        old = [f"jira localhost {ports['trusted']} t-old"]
+        log += write_log(java, writer, old, store, "-Djdk.tls.client.protocols=TLSv1")
+    found = {e.thread: e for e in events(log.splitlines(keepends=True))}
+    assert found["t-weak"].form.name == "algorithm-constraints", log[:3000]
+    assert found["t-md5"].form.name == "handshake-failure", found["t-md5"]
+    assert found["t-ip"].form.name == "san-ip" and found["t-ip"].host == "127.0.0.1"
+    assert found["t-old"].form.name == "no-appropriate-protocol", found["t-old"]
