@@ -70,6 +70,7 @@ class Outcome:
     verdict: str
     codes: tuple[str, ...]
     seconds: float
+    report: Any = None  # the whole report (for the golden file of every case's words)
 
     @property
     def passed(self) -> bool:
@@ -125,6 +126,7 @@ def run_case(case: dict[str, Any], profile: str | Profile) -> Outcome:
         verdict,
         tuple(p.code.value for p in report.errors),
         time.perf_counter() - started,
+        report,
     )
 
 

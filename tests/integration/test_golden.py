@@ -214,3 +214,34 @@ def test_normalising_hides_only_what_varies(text: str) -> None:
         "<" in normal(f"cert {text} end")
         and normal("PKIX path building failed") == "PKIX path building failed"
     )
+
+
+def test_limbo_cases_word_for_word() -> None:
+    """Every x509-limbo server case, as the webpki profile and as Java 17 and Java 25 see it:
+    each problem's code, severity, words and the certificate blamed (the verdicts themselves
+    are checked against the suite's expectations and the JVMs in tests/conformance)."""
+    from tests.conformance.limbo import run_case, server_cases, skip_reason
+
+    rules17 = read_rules(None)
+    rules25 = rules17._replace(version=(25, 0, 3), version_text="25.0.3")
+    profiles = {
+        "webpki": "webpki",
+        "java17": profile_for(rules17),
+        "java25": profile_for(rules25),
+    }
+    got: dict[str, Any] = {}
+    for case in server_cases():
+        if skip_reason(case) is not None:
+            continue
+        for label, profile in profiles.items():
+            outcome = run_case(case, profile)
+            report = outcome.report
+            got[f"{case['id']} [{label}]"] = (
+                [
+                    [p.code.value, p.severity.value, normal(p.message), p.cert_index]
+                    for p in report.problems
+                ]
+                if report is not None
+                else outcome.codes
+            )
+    check("limbo", got)
