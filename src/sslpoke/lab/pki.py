@@ -222,7 +222,8 @@ def issue(
             raise ValueError("weak-hash signatures are made with RSA issuers only")
         cert = builder.sign(signing_key, hashes.SHA256())
         return Issued(_resign(cert, signing_key, hash_name), private)
-    algorithms: dict[str, hashes.SHA256 | hashes.SHA384 | hashes.SHA512] = {
+    algorithms: dict[str, hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512] = {
+        "sha224": hashes.SHA224(),
         "sha256": hashes.SHA256(),
         "sha384": hashes.SHA384(),
         "sha512": hashes.SHA512(),
