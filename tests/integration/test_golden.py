@@ -149,7 +149,51 @@ def _stores(lab: Lab, tmp: Path) -> dict[str, tuple[Any, Path, str]]:
         )
     )
     out["keystore-as-truststore"] = (trusted, keystore, "p12")
+    avast = issue("Avast Web/Mail Shield Root", org="AVAST Software s.r.o.", ca=True, days=3650)
+    leaf = issue("localhost", avast, sans=["localhost"])
+    out["intercepted-but-trusted"] = (
+        Scenario("i", "i", [leaf], [avast], None),
+        write_pem([avast], tmp / "avast.pem"),
+        "pem",
+    )
     return out
+
+
+def test_cli_commands_word_for_word(
+    lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fixes as the command prints them (with the options that found the store): the
+    commands of each problem, through ``sslpoke HOST --json``."""
+    from sslpoke.cli import main
+
+    got: dict[str, Any] = {}
+    cases = {
+        name: (lab.scenarios()[name](), None)
+        for name in ("self-signed", "missing-intermediate", "unknown-root", "root-sent-untrusted")
+    }
+    for name, (scenario, _) in sorted(cases.items()):
+        store = write_pem(scenario.trust, tmp_path / f"{name}.pem")
+        with serving(scenario) as server:
+            for extra in ([], ["--storetype", "pem"]):
+                capsys.readouterr()
+                main(
+                    [
+                        "localhost",
+                        str(server.port),
+                        "--truststore",
+                        str(store),
+                        "--json",
+                        "--reference",
+                        str(store),
+                        *extra,
+                    ]
+                )
+                data = json.loads(capsys.readouterr().out)
+                got[f"{name} {' '.join(extra)}".strip()] = [
+                    [p["code"], [normal(c) for c in p.get("commands", [])]]
+                    for p in data["problems"]
+                ]
+    check("cli-commands", got)
 
 
 def test_other_stores_word_for_word(lab: Lab, tmp_path: Path) -> None:
