@@ -186,6 +186,8 @@ def test_several_javas_warning(lab: Lab, tmp_path: Path, monkeypatch: pytest.Mon
     fake_store = real[0].store._replace(path=tmp_path / "other-cacerts", real_path=None)
     other = real[0]._replace(home=tmp_path / "other-jdk", store=fake_store)
     monkeypatch.setattr(discovery, "find_javas", lambda *a, **k: [*real, other])
+    # JVMs running on this machine meanwhile (another test run) would be named first
+    monkeypatch.setattr(discovery, "java_processes", lambda *a, **k: [])
     scenario = lab.scenarios()["trusted"]()
     with serving(scenario) as server:
         report = sslpoke.probe(
