@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sslpoke.java import options
 from sslpoke.java.discovery import find_javas, parse_setenv, read_app_dir, read_process
 from sslpoke.java.truststore import default_store, java_home_of
@@ -329,3 +331,23 @@ def test_kafka_properties_name_the_truststore(tmp_path: Path) -> None:
     pem.write_text("ssl.truststore.type=PEM\nssl.truststore.location=/etc/kafka/ca.pem\n")
     named = read_app_dir(pem)
     assert (named.settings.truststore, named.settings.storetype) == ("/etc/kafka/ca.pem", None)
+
+
+def test_unreadable_path_folder_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`su user` keeps root's PATH: a folder the user cannot read must not stop the search."""
+    from sslpoke.java.truststore import java_on_path
+
+    good = tmp_path / "bin"
+    good.mkdir()
+    (good / "java").write_text("#!/bin/sh\n")
+    (good / "java").chmod(0o755)
+    locked = tmp_path / "locked"
+    real_is_file = Path.is_file
+
+    def is_file(self: Path) -> bool:
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert java_on_path({"PATH": f"{locked}:{good}"}) == good / "java"

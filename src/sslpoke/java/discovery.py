@@ -144,10 +144,14 @@ def _candidates(
         except (OSError, subprocess.SubprocessError):
             pass
     for root, patterns, label in roots:
-        if root.is_dir():
-            for pattern in patterns:
-                for found in sorted(root.glob(pattern)):
-                    yield found, label
+        try:
+            found_here = (
+                [f for p in patterns for f in sorted(root.glob(p))] if root.is_dir() else []
+            )
+        except OSError:
+            continue
+        for found in found_here:
+            yield found, label
 
 
 def find_javas(
@@ -160,9 +164,12 @@ def find_javas(
     env = os.environ if env is None else env
     by_home: dict[Path, tuple[Path, list[str]]] = {}
     for binary, label in _candidates(env, roots, alternatives):
-        if not binary.is_file() or not os.access(binary, os.X_OK):
+        try:
+            if not binary.is_file() or not os.access(binary, os.X_OK):
+                continue
+            home = java_home_of(binary).resolve()
+        except OSError:  # a folder this user may not read (su keeps root's PATH)
             continue
-        home = java_home_of(binary).resolve()
         _, labels = by_home.setdefault(home, (binary, []))
         if label not in labels:
             labels.append(label)

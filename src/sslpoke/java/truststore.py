@@ -37,8 +37,11 @@ def java_on_path(env: dict[str, str] | None = None) -> Path | None:
     compression modules, a few ms of a probe's start-up)."""
     for folder in (env or os.environ).get("PATH", os.defpath).split(os.pathsep):
         candidate = Path(folder or ".") / "java"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
+        try:
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return candidate
+        except OSError:  # a PATH folder this user may not read (su keeps root's PATH)
+            continue
     return None
 
 
