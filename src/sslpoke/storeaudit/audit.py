@@ -402,7 +402,3 @@ def _distrusted_by_jdk() -> frozenset[bytes]:
     from sslpoke.data.jdk_distrust import POLICIES
 
     return frozenset(bytes.fromhex(fp) for p in POLICIES.values() for fp in p.fingerprints)
-
-
-def as_of_today() -> date:
-    return datetime.now(UTC).date()
