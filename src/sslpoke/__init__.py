@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sslpoke.api import probe, verify
+    from sslpoke.audit.run import AuditReport
+    from sslpoke.audit.run import audit_server as audit
     from sslpoke.errors import ExitCode, SslpokeError
     from sslpoke.pki.certs import Cert
     from sslpoke.problems import Code, Problem, Severity
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from sslpoke.truststore_choice import StoreRequest
 
 _EXPORTS = {
+    "AuditReport": "sslpoke.audit.run",
     "probe": "sslpoke.api",
     "verify": "sslpoke.api",
     "Report": "sslpoke.report.model",
@@ -43,6 +46,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AuditReport",
     "Cert",
     "Code",
     "ExitCode",
@@ -53,6 +57,7 @@ __all__ = [
     "StoreRequest",
     "TrustStore",
     "__version__",
+    "audit",
     "load_truststore",
     "probe",
     "verify",
@@ -60,6 +65,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "audit":  # the package sslpoke.audit, callable: sslpoke.audit(host, port)
+        import importlib
+
+        return importlib.import_module("sslpoke.audit")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'sslpoke' has no attribute {name!r}")

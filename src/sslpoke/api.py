@@ -140,10 +140,9 @@ def _with_revocation(
     webpki profile), a warning otherwise: a default Java accepts a revoked certificate.
     """
     from sslpoke.net import revocation
-    from sslpoke.pki.certs import Cert, pem_blocks
     from sslpoke.problems import Code, Problem, Severity
 
-    chain = [Cert(b) for info in report.chain[:10] for b in pem_blocks(info.pem.encode())]
+    chain = revocation_path(report)
     security: dict[str, str] = {}
     if chosen.java_home is not None:
         from sslpoke.java.rules import read_properties, security_file
@@ -154,6 +153,8 @@ def _with_revocation(
             )
         except OSError:
             security = {}
+    from sslpoke.net.capture import open_for_tls
+
     rev = revocation.check(
         target.host,
         target.port,
@@ -163,6 +164,7 @@ def _with_revocation(
         timeout=timeout,
         java_props=dict(chosen.jvm_properties),
         java_security=security,
+        opener=lambda: open_for_tls(target, timeout),
     )
     problems = list(report.problems)
     revoked = [s for s in rev.statuses if s.status == "revoked"]
@@ -180,14 +182,26 @@ def _with_revocation(
             Problem(
                 Code.REVOKED,
                 Severity.ERROR if strict else Severity.WARNING,
-                f"The server's certificate is {s.detail}, per {s.source}; {java}.",
-                "Install a new certificate on the server: the revoked one must not be used.",
+                f"{s.whose[0].upper()}{s.whose[1:]} is {s.detail}, per {s.source}; {java}.",
+                "Install a new certificate on the server: the revoked one must not be used."
+                if s.position == 0
+                else f"The server must send a chain through a CA that is not revoked: ask the CA "
+                f"for the current intermediate replacing {s.subject} and install it with the "
+                "server's certificate.",
             ),
         )
-    elif (rev.status in ("unknown", "unreachable") and rev.statuses) or (
+    elif any(c.status in ("unknown", "unreachable") for c in rev.certificates) or (
         rev.must_staple and not rev.staple
     ):
-        why = "; ".join(f"{s.source}: {s.detail or s.status}" for s in rev.statuses) or "no source"
+        why = (
+            "; ".join(
+                f"{s.source}{'' if s.position == 0 else f' (for CA {s.subject})'}: "
+                f"{s.detail or s.status}"
+                for s in rev.statuses
+                if s.status != "good"
+            )
+            or "no source"
+        )
         if rev.must_staple and not rev.staple:
             why = (
                 "the certificate requires a stapled OCSP response (must-staple) and the server "
@@ -208,6 +222,20 @@ def _with_revocation(
         )
     ok = not any(p.severity is Severity.ERROR for p in problems)
     return report._replace(problems=tuple(problems), ok=ok)
+
+
+def revocation_path(report: Report) -> list[Cert]:
+    """The certificates whose revocation status matters, leaf first, ending with the
+    trust anchor when the path reached one (it is the last issuer, not checked itself);
+    the chain as sent when there is no path."""
+    from sslpoke.pki.certs import Cert, pem_blocks
+    from sslpoke.report.model import Role
+
+    path = [
+        step.cert for step in report.path if step.cert is not None and step.role != Role.MISSING
+    ]
+    infos = path or list(report.chain)
+    return [Cert(b) for info in infos[:10] for b in pem_blocks(info.pem.encode())]
 
 
 def verify(

@@ -55,6 +55,7 @@ class Enumeration(NamedTuple):
     certificates: dict[str, tuple[bytes, ...]]  # "RSA"/"ECDSA" -> chain (TLS 1.2)
     connections: int
     seconds: float
+    sct_list: bytes = b""  # SCTs the server sent in a TLS 1.2 ServerHello extension
 
     @property
     def protocols(self) -> list[int]:
@@ -90,21 +91,9 @@ class _Gate:
                 sock.close()
 
     def _open(self) -> socket.socket:
-        from sslpoke.net.connect import open_tcp
+        from sslpoke.net.capture import open_for_tls
 
-        t = self.target
-        sock = open_tcp(t.host, t.port, timeout=self.timeout)
-        if t.starttls is not None:
-            from sslpoke.net import starttls
-            from sslpoke.net.channel import Conversation, PlainChannel
-
-            try:
-                conv = Conversation(PlainChannel(sock), self.timeout, t.starttls.value.upper())
-                starttls.before_tls(t.starttls, conv, t.servername)
-            except BaseException:
-                sock.close()
-                raise
-        return sock
+        return open_for_tls(self.target, self.timeout)
 
 
 def _candidates(version: int) -> list[Suite]:
@@ -310,4 +299,5 @@ def enumerate_server(
         certificates,
         gate.count,
         time.monotonic() - started,
+        next((f.sct_list for f in flights if f.sct_list), b""),
     )

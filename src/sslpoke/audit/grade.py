@@ -20,7 +20,7 @@ from sslpoke.audit.suites import GROUP_NAMES, suites
 
 class Finding(NamedTuple):
     id: str  # testssl.sh-like id
-    severity: str  # OK, LOW, MEDIUM, HIGH, CRITICAL
+    severity: str  # INFO, OK, LOW, MEDIUM, HIGH, CRITICAL (testssl.sh's scale)
     finding: str
     fix: str = ""  # for the server
     client_fix: str = ""  # a stopgap on the Java side, where one exists

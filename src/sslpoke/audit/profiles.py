@@ -14,6 +14,7 @@ profile of its release line, with the ``jdk.tls.disabledAlgorithms`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -103,6 +104,7 @@ class JavaProfile(NamedTuple):
     source: str
     measured: bool = False
     java_home: Path | None = None  # set for a JVM found on this machine
+    jvm_options: tuple[str, ...] = ()  # a running JVM's TLS -D options, for --confirm
 
     @property
     def short(self) -> str:
@@ -248,20 +250,54 @@ def reference_for(version: tuple[int, ...]) -> JavaProfile:
     return names["25"]
 
 
-def profile_of_jvm(java_home: Path, version: tuple[int, ...], version_text: str) -> JavaProfile:
-    """A JVM on this machine: its release line's profile with its own java.security."""
-    from sslpoke.java.rules import read_properties, security_file
+TLS_OPTIONS = (
+    "jdk.tls.client.protocols",
+    "jdk.tls.client.cipherSuites",
+    "jdk.tls.namedGroups",
+    "java.security.properties",
+    "jdk.tls.client.SignatureSchemes",
+    "com.sun.net.ssl.checkRevocation",
+    "com.sun.security.enableCRLDP",
+)
 
+
+def profile_of_jvm(
+    java_home: Path,
+    version: tuple[int, ...],
+    version_text: str,
+    props: Mapping[str, str] | None = None,
+    *,
+    label: str | None = None,
+) -> JavaProfile:
+    """A JVM on this machine: its release line's profile with its own java.security
+    (and a ``-Djava.security.properties`` file) and, for a running JVM, the ``-D``
+    options that change its handshake: ``jdk.tls.client.protocols``,
+    ``jdk.tls.client.cipherSuites`` (its order), ``jdk.tls.namedGroups``."""
+    from sslpoke.java.rules import expand_includes, read_rules
+
+    props = dict(props or {})
     base = reference_for(version)
-    try:
-        props = read_properties(security_file(java_home).read_text("utf-8", "replace"))
-    except OSError:
-        props = {}
-    disabled = _disabled(props.get("jdk.tls.disabledAlgorithms", ""))
+    security = read_rules(java_home, props).security
+    disabled = _disabled(expand_includes(security.get("jdk.tls.disabledAlgorithms", ""), security))
     suites = base.suites
     protocols = base.protocols
+    groups = base.groups
     sha1 = base.sha1_handshake_signatures
     min_dh = base.min_dh_bits
+    tls13_off = base.tls13_supported_but_off
+    wanted_protocols = _disabled(props.get("jdk.tls.client.protocols", ""))
+    if wanted_protocols:
+        by_name = {n: v for v, n in wire.VERSION_NAMES.items()}
+        known = [by_name[n] for n in wanted_protocols if n in by_name]
+        protocols = tuple(sorted(known, reverse=True))
+        if wire.TLS13 in protocols and tls13_off:
+            tls13_off = False  # 8u261-8u331: turned on by the option
+    wanted_suites = _disabled(props.get("jdk.tls.client.cipherSuites", ""))
+    if wanted_suites:
+        suites = tuple(wanted_suites)  # names Java does not know are ignored, as by Java
+    wanted_groups = _disabled(props.get("jdk.tls.namedGroups", ""))
+    if wanted_groups:
+        groups = tuple(wanted_groups)
     if disabled:
         import fnmatch
 
@@ -271,6 +307,7 @@ def profile_of_jvm(java_home: Path, version: tuple[int, ...], version_text: str)
         )
         off = {n for n in names if n.startswith(("TLSv", "SSLv"))}
         protocols = tuple(p for p in protocols if wire.VERSION_NAMES[p] not in off)
+        groups = tuple(g for g in groups if g not in names)
         sha1 = not any(
             d.startswith(("rsa_pkcs1_sha1", "ecdsa_sha1")) and "HandshakeSignature" in d
             for d in disabled
@@ -278,13 +315,18 @@ def profile_of_jvm(java_home: Path, version: tuple[int, ...], version_text: str)
         for d in disabled:
             if d.startswith("DH keySize <"):
                 min_dh = int(d.split("<")[1].strip())
+    used = [f"-D{k}={props[k]}" for k in TLS_OPTIONS if k in props]
     return base._replace(
-        name=f"Java {version_text} at {java_home}",
+        name=f"Java {version_text} {label or f'at {java_home}'}",
         protocols=protocols,
         suites=suites,
+        groups=groups,
         sha1_handshake_signatures=sha1,
         min_dh_bits=min_dh,
-        source=f"{java_home}/…/java.security (jdk.tls.disabledAlgorithms) on the "
-        f"{base.name} profile",
+        tls13_supported_but_off=tls13_off,
+        source=f"{java_home}/…/java.security (jdk.tls.disabledAlgorithms)"
+        + (f" and {' '.join(used)}" if used else "")
+        + f" on the {base.name} profile",
         java_home=java_home,
+        jvm_options=tuple(used),
     )

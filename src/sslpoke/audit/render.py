@@ -9,6 +9,7 @@ from typing import Any
 from sslpoke.audit import wire
 from sslpoke.audit.run import AuditReport
 from sslpoke.audit.suites import GROUP_NAMES, SIGALG_NAMES, suites
+from sslpoke.net.revocation import RevocationReport
 
 SCHEMA = 1
 
@@ -49,9 +50,17 @@ def to_dict(r: AuditReport) -> dict[str, Any]:
             "status": r.revocation.status,
             "stapled": r.revocation.staple,
             "must_staple": r.revocation.must_staple,
-            "sources": [
-                {"status": s.status, "source": s.source, "detail": s.detail}
-                for s in r.revocation.statuses
+            "certificates": [
+                {
+                    "subject": c.subject,
+                    "position": c.position,
+                    "status": c.status,
+                    "sources": [
+                        {"status": s.status, "source": s.source, "detail": s.detail}
+                        for s in c.statuses
+                    ],
+                }
+                for c in r.revocation.certificates
             ],
             "scts": [
                 {"log_id": s.log_id, "timestamp": s.timestamp.isoformat(), "where": s.where}
@@ -177,12 +186,7 @@ def to_lines(r: AuditReport) -> list[list[tuple[str, str | None]]]:
         ("ALPN", e.alpn or "none"),
         (
             "revocation",
-            "-"
-            if r.revocation is None
-            else f"{r.revocation.status}"
-            + (" (stapled)" if r.revocation.staple else " (no staple)")
-            + (", must-staple" if r.revocation.must_staple else "")
-            + (f", {len(r.revocation.scts)} SCTs" if r.revocation.scts else ""),
+            "-" if r.revocation is None else _revocation_line(r.revocation),
         ),
         ("certificates", ", ".join(f"{k} ({len(v)})" for k, v in e.certificates.items()) or "-"),
         (
@@ -225,3 +229,21 @@ def to_lines(r: AuditReport) -> list[list[tuple[str, str | None]]]:
     )
     lines.append([("Mozilla TLS 6.0: ", "bold"), (moz, None)])
     return lines
+
+
+def _revocation_line(rev: RevocationReport) -> str:
+    """ "leaf: good; Some CA: revoked (stapled), 2 SCTs" or "not checked (no staple; ...)"."""
+    extras = ["stapled" if rev.staple else "no staple"]
+    if rev.must_staple:
+        extras.append("must-staple")
+    if not rev.statuses:
+        extras.append("--revocation asks OCSP and CRLs")
+    head = (
+        "; ".join(
+            f"{'leaf' if c.position == 0 else c.subject}: {c.status}" for c in rev.certificates
+        )
+        if rev.statuses
+        else "not checked"
+    )
+    tail = f", {len(rev.scts)} SCTs" if rev.scts else ""
+    return f"{head} ({'; '.join(extras)}){tail}"

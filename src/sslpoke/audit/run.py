@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,7 +41,10 @@ class AuditReport(NamedTuple):
 
 
 def _local_profiles() -> list[JavaProfile]:
-    from sslpoke.java.discovery import find_javas
+    """Every JVM installed here (its java.security), then every running JVM whose -D
+    options change its handshake or its java.security (judged with them)."""
+    from sslpoke.audit.profiles import TLS_OPTIONS
+    from sslpoke.java.discovery import find_javas, java_processes, release_info
     from sslpoke.java.rules import parse_version
 
     out = []
@@ -51,6 +55,21 @@ def _local_profiles() -> list[JavaProfile]:
             continue
         seen.add(home)
         out.append(profile_of_jvm(install.home, parse_version(install.version), install.version))
+    for process in java_processes():
+        if not any(k in process.properties for k in TLS_OPTIONS):
+            continue  # judged as its installation, above
+        version, _ = release_info(process.home)
+        if not version:
+            continue
+        out.append(
+            profile_of_jvm(
+                process.home,
+                parse_version(version),
+                version,
+                process.properties,
+                label=f"pid {process.pid} ({process.command or process.java})",
+            )
+        )
     return out
 
 
@@ -156,14 +175,11 @@ def audit_server(
                 "diagnosis",
             )
         if verdict.ok and rev is not None and rev.status == "revoked":
-            # an installed JVM's -D options are not known here (only a running one's), so
-            # every Java considered is one that checks no revocation: it connects
-            verdict = verdict._replace(
-                reason="connects although the certificate is revoked: this Java does not "
-                "check revocation (-Dcom.sun.net.ssl.checkRevocation=true would make it fail)"
-            )
+            verdict = _revoked_verdict(verdict, profile, rev)
         if confirm and profile.java_home is not None:
-            verdict = verdict._replace(confirmed=_confirm(profile.java_home, target, truststore))
+            verdict = verdict._replace(
+                confirmed=_confirm(profile.java_home, target, truststore, profile.jvm_options)
+            )
         verdicts.append(verdict)
     return AuditReport(
         str(target),
@@ -228,17 +244,26 @@ def _hsts_findings(header: str | None) -> list[Finding]:
 def _revocation(
     target: Target, report: object, e: Enumeration, *, fetch: bool, timeout: float
 ) -> RevocationReport | None:
+    from sslpoke.api import revocation_path
     from sslpoke.net import revocation
-    from sslpoke.pki.certs import Cert, pem_blocks
+    from sslpoke.net.capture import open_for_tls
+    from sslpoke.pki.certs import Cert
+    from sslpoke.report.model import Report
 
-    chain_info = getattr(report, "chain", ())
-    chain = [Cert(b) for info in chain_info[:10] for b in pem_blocks(info.pem.encode())]
+    chain = revocation_path(report) if isinstance(report, Report) else []
     if not chain and e.certificates:
         chain = [Cert(d) for d in next(iter(e.certificates.values()))[:10]]
-    if not chain or target.starttls is not None:
+    if not chain:
         return None
     return revocation.check(
-        target.host, target.port, target.servername, chain, fetch=fetch, timeout=timeout
+        target.host,
+        target.port,
+        target.servername,
+        chain,
+        fetch=fetch,
+        timeout=timeout,
+        opener=lambda: open_for_tls(target, timeout),
+        tls_scts=e.sct_list,
     )
 
 
@@ -252,9 +277,11 @@ def _revocation_findings(rev: RevocationReport | None) -> list[Finding]:
                 Finding(
                     "cert_revocation",
                     "CRITICAL",
-                    f"the certificate is {s.detail} per {s.source}; a default Java still "
+                    f"{s.whose} is {s.detail} per {s.source}; a default Java still "
                     "accepts it (it checks no revocation)",
-                    "install a new certificate",
+                    "install a new certificate"
+                    if s.position == 0
+                    else f"install the CA's current intermediate in place of {s.subject}",
                     client_fix="-Dcom.sun.net.ssl.checkRevocation=true -Docsp.enable=true "
                     "(security property) makes Java refuse revoked certificates",
                 )
@@ -280,17 +307,58 @@ def _revocation_findings(rev: RevocationReport | None) -> list[Finding]:
         )
     if rev.scts:
         logs = ", ".join(sorted({s.log_id[:16] for s in rev.scts}))
+        where = ", ".join(f"{n} {w}" for w, n in Counter(s.where for s in rev.scts).items())
         out.append(
             Finding(
                 "certificate_transparency",
                 "OK",
-                f"{len(rev.scts)} embedded SCTs (logs {logs}); Java does not check CT",
+                f"{len(rev.scts)} SCTs ({where}; logs {logs}); Java does not check CT",
+            )
+        )
+    else:
+        out.append(
+            Finding(
+                "certificate_transparency",
+                "INFO",
+                "no SCT (embedded, TLS extension or staple): fine for a private CA; browsers "
+                "refuse a public CA's certificate without them; Java does not check CT",
             )
         )
     return out
 
 
-def _confirm(java_home: Path, target: Target, truststore: object) -> str:
+def _revoked_verdict(
+    verdict: JavaCompat, profile: JavaProfile, rev: RevocationReport
+) -> JavaCompat:
+    """A reference profile, or an installed JVM, checks no revocation (the default): it
+    connects. A running JVM started with -Dcom.sun.net.ssl.checkRevocation=true refuses."""
+    from sslpoke.java.options import properties
+    from sslpoke.java.rules import read_rules
+    from sslpoke.net.revocation import java_checks_revocation
+
+    props = properties(profile.jvm_options)
+    checks = False
+    if profile.java_home is not None and props:
+        security = read_rules(profile.java_home, props).security
+        checks, _ = java_checks_revocation(props, security)
+    revoked = next(s for s in rev.statuses if s.status == "revoked")
+    if not checks:
+        return verdict._replace(
+            reason="connects although the certificate is revoked: this Java does not "
+            "check revocation (-Dcom.sun.net.ssl.checkRevocation=true would make it fail)"
+        )
+    return verdict._replace(
+        ok=False,
+        code="revoked",
+        reason=f"{revoked.whose} is {revoked.detail} per {revoked.source}; this JVM checks "
+        "revocation: Certificate has been revoked, reason: "
+        f"{(revoked.reason or 'unspecified').upper()}",
+    )
+
+
+def _confirm(
+    java_home: Path, target: Target, truststore: object, jvm_options: tuple[str, ...] = ()
+) -> str:
     """A real handshake by that JVM (HTTPS endpoint identification; its default truststore,
     or the one given, as Java can load it): "OK TLSv1.3" or "FAIL <exception>"."""
     import tempfile
@@ -302,7 +370,7 @@ def _confirm(java_home: Path, target: Target, truststore: object) -> str:
     name = target.servername or host
     if target.starttls is not None:
         return "not confirmed: the Java probe speaks implicit TLS only, not STARTTLS"
-    props: list[str] = []
+    props: list[str] = list(jvm_options)  # a running JVM's TLS options, as it runs
     try:
         with tempfile.TemporaryDirectory(prefix="sslpoke-audit-") as tmp:
             if isinstance(truststore, str | Path):

@@ -33,6 +33,7 @@ MAX_FLIGHT = 256 * 1024  # bytes read from one server flight
 SCSV_RENEGOTIATION = 0x00FF
 
 EXT_SNI, EXT_STATUS, EXT_GROUPS, EXT_POINTS, EXT_SIGALGS = 0, 5, 10, 11, 13
+EXT_SCT = 18  # signed_certificate_timestamp (RFC 6962)
 EXT_ALPN, EXT_EMS, EXT_TICKET, EXT_VERSIONS, EXT_PSK_MODES = 16, 23, 35, 43, 45
 EXT_KEY_SHARE, EXT_RENEGOTIATION = 51, 0xFF01
 
@@ -140,6 +141,7 @@ def client_hello(h: Hello) -> bytes:
             exts += _ext(EXT_ALPN, _vec16(protos))
         if h.status_request:
             exts += _ext(EXT_STATUS, b"\x01\x00\x00\x00\x00")
+            exts += _ext(EXT_SCT, b"")
         exts += _ext(EXT_EMS, b"")
         if h.ticket:
             exts += _ext(EXT_TICKET, b"")
@@ -187,6 +189,7 @@ class ServerFlight(NamedTuple):
     extensions: frozenset[int] = frozenset()
     alpn: str | None = None
     session_id: bool = False
+    sct_list: bytes = b""  # the signed_certificate_timestamp extension (TLS 1.2 and before)
     alert: str | None = None  # the alert that ended it, if any
     sslv2: bool = False  # an SSLv2 SERVER-HELLO
 
@@ -300,6 +303,8 @@ def _server_hello(body: bytes) -> dict[str, object]:
                 out["group"] = int.from_bytes(data[:2], "big")
             elif kind == EXT_ALPN and len(data) >= 3:
                 out["alpn"] = data[3 : 3 + data[2]].decode("ascii", "replace")
+            elif kind == EXT_SCT and data:
+                out["sct_list"] = bytes(data)
     out["extensions"] = frozenset(extensions)
     return out
 

@@ -278,7 +278,7 @@ CATALOG: dict[Code, CodeInfo] = {
         CodeInfo(
             Code.REVOCATION_UNKNOWN,
             _W,
-            "No revocation source answered for the certificate (--revocation): OCSP and CRL unreachable or unusable, or a must-staple certificate without a staple.",
+            "No revocation source answered for a certificate of the path (--revocation): OCSP and CRL unreachable or unusable, or a must-staple certificate without a staple.",
             "java.security.cert.CertPathValidatorException: Could not determine revocation status (only when the JVM checks revocation)",
             "Make the CA's OCSP responder or CRL reachable from the client, or turn on OCSP stapling on the server.",
         ),

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sslpoke.errors import UsageError
@@ -60,6 +61,7 @@ class JavaProcess(NamedTuple):
     settings: options.TrustSettings
     store: StoreSummary
     note: str | None  # e.g. environment not readable
+    properties: Mapping[str, str] = MappingProxyType({})  # its -D properties, no passwords
 
 
 class AppConfig(NamedTuple):
@@ -245,8 +247,32 @@ def read_process(pid: int, proc: Path = Path("/proc")) -> JavaProcess | None:
             pass
     home = java_home_of(binary)
     return JavaProcess(
-        pid, binary, home, _command_summary(argv), settings, summarize_store(home, settings), note
+        pid,
+        binary,
+        home,
+        _command_summary(argv),
+        settings,
+        summarize_store(home, settings),
+        note,
+        MappingProxyType(options.all_properties(_jvm_options(argv[1:]), env)),
     )
+
+
+def _jvm_options(args: list[str]) -> list[str]:
+    """The launcher's own options: everything before the main class or ``-jar FILE``
+    (the application's arguments after it are not ``-D`` properties of the JVM)."""
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            out.append(arg)
+            skip = False
+            continue
+        if arg == "-jar" or not arg.startswith("-"):
+            break
+        out.append(arg)
+        skip = arg in _PATH_OPTIONS
+    return out
 
 
 def java_processes(proc: Path = Path("/proc")) -> list[JavaProcess]:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sslpoke.pki.policy import JAVA, Profile
@@ -65,6 +66,7 @@ class JavaRules(NamedTuple):
     ca_distrust: frozenset[str]
     allow_non_ca_anchor: bool
     unrecognized: tuple[str, ...] = ()  # disabledAlgorithms entries sslpoke does not model
+    security: Mapping[str, str] = MappingProxyType({})  # java.security as this JVM merges it
 
     def describe(self) -> str:
         if self.java_home is None:
@@ -180,7 +182,13 @@ def read_rules(
             if p.strip()
         ),
         allow_non_ca,
+        security=MappingProxyType(security),
     )
+
+
+def expand_includes(value: str, security: Mapping[str, str]) -> str:
+    """A security property's entries with ``include <property>`` resolved."""
+    return _expand(value, security)
 
 
 def _expand(value: str, security: Mapping[str, str], depth: int = 0) -> str:

@@ -158,11 +158,13 @@ def issue(
     aia_url: str | None = None,
     basic_constraints: bool = True,
     subject: x509.Name | None = None,
+    extensions: Sequence[x509.ExtensionType] = (),
 ) -> Issued:
     """Make one certificate. ``issuer=None`` makes it self-signed.
 
     ``key_usage``/``eku`` ``True`` means "the usual for this kind", ``None``
-    leaves the extension out, anything else is used as given.
+    leaves the extension out, anything else is used as given. ``extensions`` are
+    added as they are, not critical (revocation pointers, SCTs, TLS features).
     """
     private = make_key(key) if isinstance(key, str) else key
     now = datetime.now(UTC)
@@ -217,6 +219,8 @@ def issue(
             ),
             critical=False,
         )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
     if hash_name in _WEAK_HASHES:
         if not isinstance(signing_key, rsa.RSAPrivateKey):
             raise ValueError("weak-hash signatures are made with RSA issuers only")

@@ -68,6 +68,22 @@ def answers_tls(
         return False
 
 
+def open_for_tls(target: Target, timeout: float) -> socket.socket:
+    """A TCP connection to ``target`` ready for a ClientHello: after the STARTTLS
+    exchange when the target has one. Raises :class:`NetError` or ``OSError``."""
+    sock = open_tcp(target.host, target.port, timeout=timeout)
+    if target.starttls is not None:
+        from sslpoke.net import starttls
+
+        try:
+            conv = Conversation(PlainChannel(sock), timeout, target.starttls.value.upper())
+            starttls.before_tls(target.starttls, conv, target.servername)
+        except BaseException:
+            sock.close()
+            raise
+    return sock
+
+
 def capture(
     target: Target,
     *,

@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sslpoke.pki.certs import Cert
 
+if TYPE_CHECKING:
+    import socket
+    from collections.abc import Callable
+
 MAX_RESPONSE = 1 << 20
 MAX_CRL = 16 << 20
+MAX_SCTS = 64
+MAX_CHECKED = 6  # certificates checked in one path (leaf and intermediates)
+_ORDER = ("revoked", "good", "unknown", "unreachable")
 
 
 class RevocationStatus(NamedTuple):
@@ -36,27 +44,52 @@ class RevocationStatus(NamedTuple):
     detail: str = ""  # reason and date when revoked; the error when unreachable
     reason: str | None = None
     revoked_at: datetime | None = None
+    subject: str = ""  # whose status: the certificate's name
+    position: int = 0  # 0: the server's own certificate, 1: its issuer, ...
+
+    @property
+    def whose(self) -> str:
+        """ "the server's certificate" or "intermediate CA <name>"."""
+        return "the server's certificate" if self.position == 0 else f"CA {self.subject}"
 
 
 class Sct(NamedTuple):
     log_id: str  # hex
     timestamp: datetime
-    where: str  # "embedded"
+    where: str  # "embedded", "TLS extension", "stapled OCSP"
+
+
+class CertRevocation(NamedTuple):
+    """One certificate of the path and what each source said of it."""
+
+    subject: str
+    position: int
+    statuses: tuple[RevocationStatus, ...]
+
+    @property
+    def status(self) -> str:
+        return worst(self.statuses)
 
 
 class RevocationReport(NamedTuple):
-    statuses: tuple[RevocationStatus, ...]  # for the leaf, each source asked
+    statuses: tuple[RevocationStatus, ...]  # every certificate checked, leaf first
     staple: bool  # the server stapled a response
     must_staple: bool  # the leaf carries the TLS feature status_request
     scts: tuple[Sct, ...]
     java_checks: bool  # the diagnosed Java checks revocation
     java_flags: str  # how it was decided
+    certificates: tuple[CertRevocation, ...] = ()  # the same statuses, per certificate
 
     @property
     def status(self) -> str:
-        order = ("revoked", "good", "unknown", "unreachable")
-        found = {s.status for s in self.statuses}
-        return next((o for o in order if o in found), "not checked")
+        """The worst over the path: revoked, good, unknown, unreachable, not checked."""
+        return worst(self.statuses)
+
+
+def worst(statuses: tuple[RevocationStatus, ...]) -> str:
+    """revoked beats good (one source saying revoked is enough), good beats not knowing."""
+    found = {s.status for s in statuses}
+    return next((o for o in _ORDER if o in found), "not checked")
 
 
 def java_checks_revocation(
@@ -78,9 +111,18 @@ def java_checks_revocation(
 
 
 def stapled_response(
-    host: str, port: int, servername: str | None, *, timeout: float
+    host: str,
+    port: int,
+    servername: str | None,
+    *,
+    timeout: float,
+    opener: Callable[[], socket.socket] | None = None,
 ) -> bytes | None:
-    """The OCSP response the server staples (None: none), read with pyOpenSSL."""
+    """The OCSP response the server staples (None: none), read with pyOpenSSL.
+
+    ``opener`` gives a connection ready for the ClientHello (after STARTTLS, say);
+    by default a plain TCP connection to ``host``:``port``.
+    """
     import socket
 
     from OpenSSL import SSL
@@ -95,7 +137,8 @@ def stapled_response(
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_verify(SSL.VERIFY_NONE, lambda *a: True)
     ctx.set_ocsp_client_callback(callback)
-    sock = socket.create_connection((host, port), timeout=timeout)
+    sock = opener() if opener else socket.create_connection((host, port), timeout=timeout)
+    sock.settimeout(timeout)
     try:
         conn = SSL.Connection(ctx, sock)
         if servername:
@@ -307,6 +350,7 @@ def fetch_crl(leaf: Cert, issuer: Cert, *, timeout: float) -> list[RevocationSta
 
 
 def scts(leaf: Cert) -> tuple[Sct, ...]:
+    """The SCTs embedded in the certificate (precertificate SCT extension)."""
     from cryptography import x509
 
     try:
@@ -314,7 +358,49 @@ def scts(leaf: Cert) -> tuple[Sct, ...]:
     except Exception:  # an undecodable SCT list is no SCT
         return ()
     return tuple(
-        Sct(s.log_id.hex(), s.timestamp.replace(tzinfo=UTC), "embedded") for s in (ext or [])[:64]
+        Sct(s.log_id.hex(), s.timestamp.replace(tzinfo=UTC), "embedded")
+        for s in list(ext or [])[:MAX_SCTS]
+    )
+
+
+def sct_list(data: bytes, where: str) -> tuple[Sct, ...]:
+    """A SignedCertificateTimestampList as sent in the TLS extension (RFC 6962 3.3):
+    log ids and times, bounded; a malformed list yields what parsed before the fault."""
+    out: list[Sct] = []
+    if len(data) < 2:
+        return ()
+    end = min(len(data), 2 + int.from_bytes(data[:2], "big"))
+    pos = 2
+    while pos + 2 <= end and len(out) < MAX_SCTS:
+        size = int.from_bytes(data[pos : pos + 2], "big")
+        item = data[pos + 2 : pos + 2 + size]
+        pos += 2 + size
+        if len(item) != size or size < 43 or item[0] != 0:  # v1: version, id, time, ...
+            break
+        millis = int.from_bytes(item[33:41], "big")
+        try:
+            when = datetime.fromtimestamp(millis / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            continue
+        out.append(Sct(item[1:33].hex(), when, where))
+    return tuple(out)
+
+
+def staple_scts(der: bytes) -> tuple[Sct, ...]:
+    """SCTs in a stapled OCSP response's single extensions (RFC 6962 3.3)."""
+    from cryptography import x509
+    from cryptography.x509 import ocsp
+
+    try:
+        resp = ocsp.load_der_ocsp_response(der)
+        if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+            return ()
+        ext = resp.single_extensions.get_extension_for_class(x509.SignedCertificateTimestamps)
+    except Exception:  # no extension, or one that does not decode: no SCT
+        return ()
+    return tuple(
+        Sct(s.log_id.hex(), s.timestamp.replace(tzinfo=UTC), "stapled OCSP")
+        for s in list(ext.value)[:MAX_SCTS]
     )
 
 
@@ -323,6 +409,16 @@ def must_staple(leaf: Cert) -> bool:
 
     feature = leaf.ext_value(x509.TLSFeature)
     return feature is not None and x509.TLSFeatureType.status_request in feature
+
+
+def _label(cert: Cert) -> str:
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cn = cert.x.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(cn[0].value) if cn else cert.x.subject.rfc4514_string()
+    except Exception:
+        return "(unreadable name)"
 
 
 def check(
@@ -335,21 +431,43 @@ def check(
     timeout: float,
     java_props: Mapping[str, str] | None = None,
     java_security: Mapping[str, str] | None = None,
+    opener: Callable[[], socket.socket] | None = None,
+    tls_scts: bytes = b"",
 ) -> RevocationReport:
-    """The leaf's revocation status from the staple (always) and OCSP/CRL (``fetch``)."""
+    """Revocation status of every certificate of ``chain`` that has its issuer next in
+    it: the leaf from the staple (always read), each of them from OCSP and the CRL
+    (``fetch``). ``chain`` is the path leaf first, ending with the trust anchor when
+    known (the anchor itself is not checked: Java does not check it either).
+    ``tls_scts``: the SCT list the server sent in a TLS extension, if any."""
+    chain = chain[: MAX_CHECKED + 1]
     leaf = chain[0]
-    issuer = chain[1] if len(chain) > 1 else None
-    statuses: list[RevocationStatus] = []
     try:
-        staple = stapled_response(host, port, servername, timeout=timeout)
+        staple = stapled_response(host, port, servername, timeout=timeout, opener=opener)
     except Exception:  # no staple can be read: the other sources still count
         staple = None
-    if staple is not None and issuer is not None:
-        statuses.append(check_ocsp(staple, leaf, issuer, "stapled OCSP"))
-    if fetch and issuer is not None:
-        statuses += fetch_ocsp(leaf, issuer, timeout=timeout)
-        statuses += fetch_crl(leaf, issuer, timeout=timeout)
+    per_cert: list[CertRevocation] = []
+    for position, (cert, parent) in enumerate(itertools.pairwise(chain)):
+        if position and cert.x.subject == cert.x.issuer:
+            break  # a self-issued CA: the anchor
+        name = _label(cert)
+        found: list[RevocationStatus] = []
+        if position == 0 and staple is not None:
+            found.append(check_ocsp(staple, cert, parent, "stapled OCSP"))
+        if fetch:
+            found += fetch_ocsp(cert, parent, timeout=timeout)
+            found += fetch_crl(cert, parent, timeout=timeout)
+        found = [s._replace(subject=name, position=position) for s in found]
+        per_cert.append(CertRevocation(name, position, tuple(found)))
     checks, flags = java_checks_revocation(java_props or {}, java_security or {})
+    found_scts = scts(leaf) + sct_list(tls_scts, "TLS extension")
+    if staple is not None:
+        found_scts += staple_scts(staple)
     return RevocationReport(
-        tuple(statuses), staple is not None, must_staple(leaf), scts(leaf), checks, flags
+        tuple(s for c in per_cert for s in c.statuses),
+        staple is not None,
+        must_staple(leaf),
+        found_scts[:MAX_SCTS],
+        checks,
+        flags,
+        tuple(per_cert),
     )
