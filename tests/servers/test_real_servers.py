@@ -344,4 +344,8 @@ def test_audit_over_smtp_starttls(mail: dict[str, dict[str, int]], pki: dict[str
     assert report.trusted is True
     java = {j.java: j for j in report.javas}
     assert java["Java 17.0.x"].ok and java["Java 25"].ok, java
-    assert report.grade.grade[0] in "AB", report.grade
+    # testssl.sh caps every STARTTLS scan at T; the score underneath is a good server's
+    assert report.grade.grade == "T" and report.grade.score >= 80, report.grade
+    assert [c for c in report.grade.caps if c.startswith("T")] == [
+        "T: STARTTLS (testssl.sh caps every STARTTLS scan: MITM downgrade)"
+    ], report.grade

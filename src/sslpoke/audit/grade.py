@@ -196,7 +196,14 @@ def grade(
     name_ok: bool | None,
     key_bits: int | None,
     hsts_ok: bool | None = None,
+    trust_codes: tuple[str, ...] = (),
+    starttls: bool = False,
+    revoked: bool = False,
 ) -> Grade:
+    """The SSL Labs guide as testssl.sh's ``run_rating`` implements it: the score, then
+    the caps. ``trust_codes`` tell an incomplete chain (cap B) from other trust
+    failures (cap T); a STARTTLS scan is capped at T as testssl.sh does ("STARTTLS is
+    prone to MITM downgrade attacks"); a revoked certificate is capped at T."""
     v = e.versions
     offered = [k for k, r in v.items() if r.offered] + ([0x0002] if e.sslv2 else [])
     if not offered:
@@ -267,7 +274,14 @@ def grade(
     if key_bits is not None and key_bits < 2048:
         caps.append("B: weak key")
     if trusted is False:
-        caps.append("T: the chain is not trusted")
+        if set(trust_codes) == {"incomplete-chain"}:
+            caps.append("B: the chain is incomplete")
+        else:
+            caps.append("T: the chain is not trusted")
+    if revoked:
+        caps.append("T: the certificate is revoked")
+    if starttls:
+        caps.append("T: STARTTLS (testssl.sh caps every STARTTLS scan: MITM downgrade)")
     if name_ok is False:
         caps.append("M: the certificate does not match the name")
     order = "ABCDEF"
