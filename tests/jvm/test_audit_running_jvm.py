@@ -57,8 +57,8 @@ def running_jvm(java: str, tmp: Path, *options: str) -> Iterator[int]:
 
 def test_a_running_jvm_is_judged_with_its_protocol_option(
     java: str,
-    pki: dict[str, Path],
-    tmp_path: Path,  # noqa: F811
+    pki: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     with (
         running_jvm(java, tmp_path, "-Djdk.tls.client.protocols=TLSv1.2") as pid,
