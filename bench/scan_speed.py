@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import resource
 import socket
 import ssl
 import subprocess
@@ -94,6 +95,10 @@ async def _bare(specs: list[tuple[str, int]], concurrency: int) -> None:
     await asyncio.gather(*(one(h, p) for h, p in specs))
 
 
+def _cpu(before: resource.struct_rusage, after: resource.struct_rusage) -> float:
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--endpoints", type=int, default=2000)
@@ -107,18 +112,25 @@ def main() -> int:
             specs = [("127.0.0.1", ports[i % len(ports)]) for i in range(args.endpoints)]
             targets = tmp / "targets.txt"
             targets.write_text("".join(f"localhost:{p}\n" for _, p in specs))
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(ca),
-                 "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q"],
-                capture_output=True, timeout=3600,
-            )  # fmt: skip
-            dt = time.perf_counter() - started
-            rows.append(("sslpoke scan (Java verdict, JSON lines)", args.endpoints / dt, dt))
+            for workers in ("1", str(os.cpu_count() or 1)):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(ca),
+                     "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q", "--workers", workers],
+                    capture_output=True, timeout=3600,
+                )  # fmt: skip
+                dt = time.perf_counter() - started
+                cpu = _cpu(before, resource.getrusage(resource.RUSAGE_CHILDREN))
+                rows.append((f"sslpoke scan --workers {workers} (Java verdict, JSON lines)",
+                             args.endpoints / dt, dt, cpu / args.endpoints))  # fmt: skip
+            before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
             asyncio.run(_bare(specs, 64))
             dt = time.perf_counter() - started
-            rows.append(("bare asyncio handshakes (no verification)", args.endpoints / dt, dt))
+            cpu = _cpu(before, resource.getrusage(resource.RUSAGE_SELF))
+            rows.append(("bare asyncio handshakes (no verification)", args.endpoints / dt, dt,
+                         cpu / args.endpoints))  # fmt: skip
             if SSLYZE.exists():
                 count = min(args.endpoints, 300)  # sslyze is slow: a sample, rate extrapolated
                 (tmp / "sslyze.txt").write_text(
@@ -128,9 +140,9 @@ def main() -> int:
                 subprocess.run([str(SSLYZE), "--certinfo", "--targets_in", str(tmp / "sslyze.txt"), "--quiet"],
                                capture_output=True, timeout=3600)  # fmt: skip
                 dt = time.perf_counter() - started
-                rows.append((f"sslyze --certinfo ({count} endpoints)", count / dt, dt))
+                rows.append((f"sslyze --certinfo ({count} endpoints)", count / dt, dt, None))
             else:
-                rows.append(("sslyze: not installed", 0.0, 0.0))
+                rows.append(("sslyze: not installed", 0.0, 0.0, None))
         finally:
             for p in procs:
                 p.terminate()
@@ -149,9 +161,10 @@ def main() -> int:
     print(
         f"{args.endpoints} loopback endpoints ({args.servers} openssl s_server), {os.cpu_count()} cores"
     )
-    print("| tool | endpoints/s | seconds |\n|---|---|---|")
-    for name, rate, dt in rows:
-        print(f"| {name} | {rate:.0f} | {dt:.1f} |")
+    print("| tool | endpoints/s | seconds | client CPU per endpoint |\n|---|---|---|---|")
+    for name, rate, dt, cpu in rows:
+        per = f"{cpu * 1000:.2f} ms" if cpu is not None else "-"
+        print(f"| {name} | {rate:.0f} | {dt:.1f} | {per} |")
     print(f"peak memory, 100,000 queued targets: {int(rss) // 1024 if rss.isdigit() else rss} MB")
     return 0
 

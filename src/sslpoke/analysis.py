@@ -34,6 +34,46 @@ if TYPE_CHECKING:
 Reference = str | Path | TrustStore | bool | None
 
 
+class ProbeCache:
+    """What a scan computes once and reuses for every endpoint: the diagnosed Java's
+    rules (read from its java.security once, not per endpoint), parsed certificates,
+    validations keyed by (chain, name, store, profile, key exchange, day) so a
+    wildcard certificate on 500 hosts is validated once, and the chain's description.
+    Bounded: past ``limit`` entries a table stops growing (results stay correct)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self.validations: dict[tuple[object, ...], Any] = {}
+        self.policies: dict[tuple[int, int], Profile] = {}
+        self.certs: dict[bytes, Cert] = {}
+        self.chain_infos: dict[tuple[object, ...], tuple[CertInfo, ...]] = {}
+
+    def policy(self, policy: Profile, chosen: ChosenStore) -> Profile:
+        key = (id(policy), id(chosen))
+        found = self.policies.get(key)
+        if found is None:
+            found = self.policies[key] = java_policy(policy, chosen)
+        return found
+
+    def parse(self, raw: Sequence[bytes]) -> tuple[list[Cert], list[Problem]]:
+        if all(der in self.certs for der in raw):
+            return [self.certs[der] for der in raw], []
+        chain, problems = parse_chain(raw)
+        if not problems and len(self.certs) < self.limit:
+            for cert in chain:
+                self.certs[cert.der] = cert
+        return chain, problems
+
+    def chain_info(self, chain: Sequence[Cert], store: TrustStore) -> tuple[CertInfo, ...]:
+        key = (tuple(c.der for c in chain), id(store))
+        found = self.chain_infos.get(key)
+        if found is None:
+            found = _chain_info(chain, store)
+            if len(self.chain_infos) < self.limit:
+                self.chain_infos[key] = found
+        return found
+
+
 def probe_report(
     target: Target,
     cap: Capture | None,
@@ -46,16 +86,15 @@ def probe_report(
     reference: Reference,
     save_chain: str | Path | None,
     seconds: float,
-    validation_cache: dict[tuple[object, ...], Any] | None = None,
+    cache: ProbeCache | None = None,
 ) -> Report:
-    """``validation_cache`` (a scan's): validations keyed by (chain, name, store,
-    profile, key exchange), so a certificate served by many endpoints is validated once."""
+    """``cache`` (a scan's): see :class:`ProbeCache`."""
     raw_chain = cap.tls.chain if cap is not None else error.chain if error is not None else ()
-    chain, parse_problems = parse_chain(raw_chain)
+    chain, parse_problems = cache.parse(raw_chain) if cache else parse_chain(raw_chain)
     if save_chain is not None and chain:
         write_chain(chain, Path(save_chain))
     name = target.check_name if check_hostname else None
-    policy = java_policy(policy, chosen)
+    policy = cache.policy(policy, chosen) if cache else java_policy(policy, chosen)
     validation = None
     if chain:
         kex = _key_exchange(cap) if cap else None
@@ -67,8 +106,8 @@ def probe_report(
             kex,
             at.date(),
         )
-        if validation_cache is not None and key in validation_cache:
-            validation = validation_cache[key]
+        if cache is not None and key in cache.validations:
+            validation = cache.validations[key]
         else:
             ctx = Context(
                 profile=policy,
@@ -78,8 +117,8 @@ def probe_report(
                 public_anchor=_jdk_root_judge(chosen),
             )
             validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
-            if validation_cache is not None and len(validation_cache) < 100_000:
-                validation_cache[key] = validation
+            if cache is not None and len(cache.validations) < cache.limit:
+                cache.validations[key] = validation
     facts = Facts(
         chain=chain,
         store=chosen.store,
@@ -107,7 +146,7 @@ def probe_report(
         target=str(target),
         truststore=_store_info(chosen),
         tls=_tls_info(cap, target),
-        chain=_chain_info(chain, chosen.store),
+        chain=cache.chain_info(chain, chosen.store) if cache else _chain_info(chain, chosen.store),
         path=_path_steps(validation, chain, chosen.store),
         problems=tuple(problems),
         seconds=round(seconds, 3),

@@ -84,7 +84,7 @@ def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: P
         backend = LocalBackend(str(root), concurrency=8, per_host=2)
         results = list(backend.run([f"localhost:{server.port}"] * 40))
     assert len(results) == 40 and all(r.ok for r in results)
-    assert len(backend.cache) == 1
+    assert len(backend.cache.validations) == 1
 
 
 def test_target_sources(tmp_path: Path) -> None:
@@ -101,3 +101,46 @@ def test_target_sources(tmp_path: Path) -> None:
         "</jdbc-datasource></jira-database-config>"
     )
     assert from_app_dir(tmp_path) == ["postgres://db.corp:5433"]
+
+
+def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> None:
+    """Two worker processes (targets dealt out by host) and one event loop: the same
+    verdict and codes per endpoint; every endpoint of a host goes to one worker."""
+    from sslpoke.scan.procs import ProcessBackend, shard_of
+
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        specs = [f"{host}:{p}" for p in ports.values() for host in ("localhost", "127.0.0.1")]
+        specs = specs * 4 + ["bad host"]
+        local = {r.spec: r for r in LocalBackend(str(root)).run(specs)}
+        spread = list(ProcessBackend(str(root), workers=2).run(specs))
+    assert len(spread) == len(specs)
+    for r in spread:
+        mine, theirs = r.report, local[r.spec].report
+        if r.error is not None:
+            assert local[r.spec].error == r.error
+            continue
+        assert mine is not None and theirs is not None
+        assert mine.ok == theirs.ok, r.spec
+        assert [p.code for p in mine.problems] == [p.code for p in theirs.problems], r.spec
+    assert {shard_of(f"localhost:{p}", 2) for p in ports.values()} == {shard_of("localhost", 2)}
+    assert shard_of("LOCALHOST:1", 2) == shard_of("https://localhost/", 2)
+
+
+def test_worker_options_are_checked(tmp_path: Path) -> None:
+    from sslpoke.errors import StoreError
+    from sslpoke.scan.procs import ProcessBackend
+
+    targets = tmp_path / "t.txt"
+    targets.write_text("localhost:1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "sslpoke", "scan", str(targets), "--workers", "0", "-q"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--workers must be at least 1" in done.stderr
+    try:
+        ProcessBackend(str(tmp_path / "missing.pem"), workers=2)
+    except StoreError as exc:
+        assert "missing.pem" in str(exc)
+    else:
+        raise AssertionError("a missing truststore must fail before any worker starts")

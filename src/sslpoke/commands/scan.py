@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+AUTO_WORKERS_FROM = 500  # below this, starting worker processes costs more than it gives
+
 
 def add_options(p: argparse.ArgumentParser) -> None:
     from sslpoke.cli import _store_options
@@ -28,6 +30,13 @@ def add_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--concurrency", type=int, default=64, metavar="N", help="endpoints in flight (default 64)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes, targets dealt out by host (default: one per core from "
+        f"{AUTO_WORKERS_FROM} targets on, else 1)",
     )
     p.add_argument(
         "--per-host",
@@ -153,7 +162,19 @@ def run(args: argparse.Namespace) -> int:
             _store_request(args), address=args.ray, actors=args.ray_actors, **engine
         )
     else:
-        backend = LocalBackend(_store_request(args), **engine)
+        import os
+
+        if args.workers is not None and args.workers < 1:
+            from sslpoke.errors import UsageError
+
+            raise UsageError("--workers must be at least 1")
+        workers = args.workers or ((os.cpu_count() or 1) if len(specs) >= AUTO_WORKERS_FROM else 1)
+        if workers > 1:
+            from sslpoke.scan.procs import ProcessBackend
+
+            backend = ProcessBackend(_store_request(args), workers=workers, **engine)
+        else:
+            backend = LocalBackend(_store_request(args), **engine)
     summary = Summary()
     show = not args.quiet and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:

@@ -34,8 +34,22 @@ class Match(NamedTuple):
     name: str  # the name that matched
 
 
+_SEEN: dict[tuple[bytes, ...], Match | None] = {}  # a scan sees the same chains again
+_SEEN_LIMIT = 4096
+
+
 def find(chain: list[Cert]) -> Match | None:
     """The first interception product named in the chain's issuers, if any."""
+    key = tuple(c.der for c in chain)
+    if key in _SEEN:
+        return _SEEN[key]
+    found = _find(chain)
+    if len(_SEEN) < _SEEN_LIMIT:
+        _SEEN[key] = found
+    return found
+
+
+def _find(chain: list[Cert]) -> Match | None:
     for cert in chain:
         names = [(cert.issuer_text, _values(cert.issuer))]
         if cert.is_ca or cert.self_issued:

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from sslpoke.net.channel import Conversation, PlainChannel, is_tls_record
-from sslpoke.net.connect import Resolver, open_tcp
+from sslpoke.net.connect import CachingResolver, Resolver, open_tcp
 from sslpoke.net.errors import NetError
 from sslpoke.net.tls import TlsFacts, handshake
 from sslpoke.problems import Code
@@ -89,7 +89,7 @@ def capture(
     *,
     timeout: float = 10.0,
     source_address: tuple[str, int] | None = None,
-    resolver: Resolver | None = None,
+    resolver: Resolver | CachingResolver | None = None,
 ) -> Capture:
     """Reach ``target`` and capture its certificates. Raises :class:`NetError`.
 

@@ -46,17 +46,40 @@ def _resolve(host: str, port: int, timeout: float, resolver: Resolver) -> list[t
     return list(outcome)
 
 
+class CachingResolver:
+    """Looks each host up once (a scan connects to the same hosts many times); failures
+    are not kept, so a host that did not resolve is asked again. Bounded."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self.answers: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
+        self.lock = threading.Lock()
+
+    def lookup(self, host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
+        key = (host.lower(), port)
+        found = self.answers.get(key)
+        if found is None:
+            found = _resolve(host, port, timeout, socket.getaddrinfo)
+            with self.lock:
+                if len(self.answers) < self.limit:
+                    self.answers[key] = found
+        return found
+
+
 def open_tcp(
     host: str,
     port: int,
     *,
     timeout: float,
     source_address: tuple[str, int] | None = None,
-    resolver: Resolver | None = None,
+    resolver: Resolver | CachingResolver | None = None,
 ) -> socket.socket:
     """Connect to the first address that answers; raise :class:`NetError` otherwise."""
     deadline = time.monotonic() + timeout
-    infos = _resolve(host, port, timeout, resolver or socket.getaddrinfo)
+    if isinstance(resolver, CachingResolver):
+        infos = resolver.lookup(host, port, timeout)
+    else:
+        infos = _resolve(host, port, timeout, resolver or socket.getaddrinfo)
     failures: list[tuple[Code, str]] = []
     for family, socktype, proto, _name, address in infos:
         left = deadline - time.monotonic()
@@ -68,26 +91,37 @@ def open_tcp(
             if source_address is not None:
                 sock.bind(source_address)
             sock.connect(address)
-        except ConnectionRefusedError:
-            failures.append((Code.CONNECTION_REFUSED, f"{_addr(address)} refused the connection"))
-        except TimeoutError:
-            failures.append((Code.TIMEOUT, f"{_addr(address)} did not answer within {timeout:g} s"))
         except OSError as exc:
-            failures.append((Code.CONNECTION_FAILED, f"{_addr(address)}: {exc.strerror or exc}"))
+            failures.append(connect_error(exc, address, timeout))
         else:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return sock
         sock.close()
+    raise connect_failure(failures, host, port, timeout)
+
+
+def connect_failure(
+    failures: list[tuple[Code, str]], host: str, port: int, timeout: float
+) -> NetError:
+    """The error for a connection no address accepted: refused beats timeout beats others."""
     if not failures:
-        raise NetError(
+        return NetError(
             Code.TIMEOUT, f"could not connect to {host} port {port} within {timeout:g} s"
         )
-    # Report the most telling failure: refused beats timeout beats other errors.
     for code in (Code.CONNECTION_REFUSED, Code.TIMEOUT, Code.CONNECTION_FAILED):
         for found, message in failures:
             if found is code:
-                raise NetError(code, message)
-    raise NetError(*failures[0])
+                return NetError(code, message)
+    return NetError(*failures[0])
+
+
+def connect_error(exc: OSError, address: tuple[Any, ...], timeout: float) -> tuple[Code, str]:
+    """One address's failure, in words."""
+    if isinstance(exc, ConnectionRefusedError):
+        return Code.CONNECTION_REFUSED, f"{_addr(address)} refused the connection"
+    if isinstance(exc, TimeoutError):
+        return Code.TIMEOUT, f"{_addr(address)} did not answer within {timeout:g} s"
+    return Code.CONNECTION_FAILED, f"{_addr(address)}: {exc.strerror or exc}"
 
 
 def _addr(address: tuple[Any, ...]) -> str:

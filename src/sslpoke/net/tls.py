@@ -21,10 +21,15 @@ import socket
 import ssl
 import time
 import warnings
-from typing import Any, NamedTuple
+import weakref
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sslpoke.net.errors import NetError, printable
 from sslpoke.problems import Code
+
+if TYPE_CHECKING:
+    import asyncio
 
 _CERTIFICATE_REQUEST = 13
 _READ_CHUNK = 65536
@@ -67,35 +72,168 @@ def sent_chain(sslobj: ssl.SSLObject) -> tuple[bytes, ...]:
 
 
 def capture_context() -> ssl.SSLContext:
-    """A client context that accepts anything, so that even a broken chain is seen."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # still see SHA-1, MD5 and short-key chains
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1  # and old servers, to report them
-    return ctx
+    """A client context that accepts anything, so that even a broken chain is seen.
+
+    One per process (making one costs about half a millisecond; a scan makes
+    thousands of handshakes): connections share it, and its message callback records
+    a CertificateRequest against the connection it came on."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # still see SHA-1, MD5 and short-key chains
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1  # and old servers, to report them
+        ctx._msg_callback = _on_message  # type: ignore[attr-defined]
+        _CONTEXT = ctx
+    return _CONTEXT
 
 
-class _Pump:
-    """Moves bytes between a socket and an SSLObject's memory BIOs, under a deadline."""
+_CONTEXT: ssl.SSLContext | None = None
+_CERTIFICATE_REQUESTED: weakref.WeakSet[Any] = weakref.WeakSet()
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        sslobj: ssl.SSLObject,
-        incoming: ssl.MemoryBIO,
-        outgoing: ssl.MemoryBIO,
-        deadline: float,
-    ) -> None:
-        self.sock, self.sslobj, self.incoming, self.outgoing = sock, sslobj, incoming, outgoing
-        self.deadline = deadline
+
+def _on_message(
+    conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any, _data: Any
+) -> None:
+    if (
+        direction == "read"
+        and int(content_type) in (22, 257)
+        and int(msg_type) == _CERTIFICATE_REQUEST
+    ):
+        _CERTIFICATE_REQUESTED.add(conn)
+
+
+class _Core:
+    """The sans-I/O half of a capture handshake: an SSLObject on memory BIOs and what
+    the server has sent so far. The steps below say what to send and when to read; a
+    blocking socket (:func:`handshake`) or an asyncio stream (:func:`handshake_async`)
+    carries the bytes, so both share every rule and every error message."""
+
+    def __init__(self, servername: str | None) -> None:
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        # An A-label as bytes: the ssl module would otherwise import the idna codec for it.
+        sni = servername.encode("ascii") if servername and servername.isascii() else servername
+        self.sslobj = capture_context().wrap_bio(self.incoming, self.outgoing, server_hostname=sni)
         self.first_bytes = b""
         self.received = 0
 
+    def take(self, data: bytes) -> bool:
+        """Hand what the server sent to TLS; False on end of stream. Bounded."""
+        if not data:
+            self.incoming.write_eof()
+            return False
+        if len(self.first_bytes) < 512:
+            self.first_bytes += data[: 512 - len(self.first_bytes)]
+        self.received += len(data)
+        if self.received > _MAX_HANDSHAKE_BYTES:
+            raise NetError(
+                Code.HANDSHAKE_FAILURE, "the server sent more than 1 MiB during the handshake"
+            )
+        self.incoming.write(data)
+        return True
+
+
+#: What the steps ask of their carrier: ("send", bytes) or ("recv", wait or None);
+#: a "recv" is answered with the bytes read (b"" at end of stream) or by throwing
+#: the carrier's TimeoutError/OSError into the steps.
+Step = tuple[str, Any]
+
+
+def _steps(
+    core: _Core, servername: str | None, after_starttls: bool
+) -> Generator[Step, bytes | None, TlsFacts]:
+    sslobj = core.sslobj
+    try:
+        while True:
+            try:
+                sslobj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                data = core.outgoing.read()
+                if data:
+                    yield ("send", data)
+                got = yield ("recv", None)
+                if not core.take(got or b""):
+                    raise _closed(core, sslobj, after_starttls) from None
+        data = core.outgoing.read()
+        if data:
+            yield ("send", data)
+        if sslobj in _CERTIFICATE_REQUESTED:
+            yield from _client_certificate_steps(core)
+    except NetError:
+        raise
+    except ssl.SSLError as exc:
+        raise _classify(
+            exc, core, sslobj, sslobj in _CERTIFICATE_REQUESTED, after_starttls
+        ) from None
+    except TimeoutError:
+        raise NetError(
+            Code.TIMEOUT,
+            "the server did not complete the TLS handshake in time",
+            said=printable(core.first_bytes) or None,
+            chain=_safe_chain(sslobj),
+        ) from None
+    except OSError as exc:
+        raise NetError(
+            Code.HANDSHAKE_FAILURE,
+            f"the connection failed during the TLS handshake: {exc.strerror or exc}",
+            chain=_safe_chain(sslobj),
+        ) from None
+    cipher = sslobj.cipher()
+    return TlsFacts(
+        version=sslobj.version() or "unknown",
+        cipher=cipher[0] if cipher else "unknown",
+        chain=sent_chain(sslobj),
+        client_cert_requested=sslobj in _CERTIFICATE_REQUESTED,
+        servername=servername,
+    )
+
+
+def _client_certificate_steps(core: _Core) -> Generator[Step, bytes | None, None]:
+    """TLS 1.3 servers reject a missing client certificate only after the handshake.
+
+    Wait briefly for that alert; silence means the certificate was optional.
+    """
+    sslobj = core.sslobj
+    try:
+        while True:
+            try:
+                sslobj.read(1)
+                return
+            except ssl.SSLWantReadError:
+                got = yield ("recv", 1.0)
+                if not core.take(got or b""):
+                    return
+    except (TimeoutError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        return
+    except ssl.SSLError as exc:
+        reason = (exc.reason or "").upper()
+        if (
+            "CERTIFICATE_REQUIRED" in reason
+            or "HANDSHAKE_FAILURE" in reason
+            or "BAD_CERTIFICATE" in reason
+        ):
+            raise NetError(
+                Code.CLIENT_CERT_REQUIRED,
+                "the server requires a client certificate and closed the connection without one",
+                chain=_safe_chain(sslobj),
+                tls_version=sslobj.version(),
+            ) from None
+
+
+class _Pump:
+    """Moves bytes between a socket and the core's memory BIOs, under a deadline
+    (after the handshake: the mail dialogue inside TLS)."""
+
+    def __init__(self, sock: socket.socket, core: _Core, deadline: float) -> None:
+        self.sock, self.core, self.sslobj = sock, core, core.sslobj
+        self.deadline = deadline
+
     def flush(self) -> None:
-        data = self.outgoing.read()
+        data = self.core.outgoing.read()
         if data:
             self.sock.settimeout(self._left())
             self.sock.sendall(data)
@@ -112,19 +250,7 @@ class _Pump:
             self.deadline = deadline
         timeout = self._left() if wait is None else min(wait, self._left())
         self.sock.settimeout(timeout)
-        data = self.sock.recv(_READ_CHUNK)
-        if not data:
-            self.incoming.write_eof()
-            return False
-        if len(self.first_bytes) < 512:
-            self.first_bytes += data[: 512 - len(self.first_bytes)]
-        self.received += len(data)
-        if self.received > _MAX_HANDSHAKE_BYTES:
-            raise NetError(
-                Code.HANDSHAKE_FAILURE, "the server sent more than 1 MiB during the handshake"
-            )
-        self.incoming.write(data)
-        return True
+        return self.core.take(self.sock.recv(_READ_CHUNK))
 
 
 class TlsChannel:
@@ -152,93 +278,64 @@ def handshake(
     sock: socket.socket, servername: str | None, *, deadline: float, after_starttls: bool = False
 ) -> tuple[TlsFacts, TlsChannel]:
     """Run a TLS handshake on a connected socket and capture what the server sent."""
-    ctx = capture_context()
-    requested: list[bool] = []
-
-    def on_message(
-        _conn: Any, direction: str, _version: Any, content_type: Any, msg_type: Any, _data: Any
-    ) -> None:
-        if (
-            direction == "read"
-            and int(content_type) in (22, 257)
-            and int(msg_type) == _CERTIFICATE_REQUEST
-        ):
-            requested.append(True)
-
-    ctx._msg_callback = on_message  # type: ignore[attr-defined]
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    # An A-label as bytes: the ssl module would otherwise import the idna codec for it.
-    sni = servername.encode("ascii") if servername and servername.isascii() else servername
-    sslobj = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
-    pump = _Pump(sock, sslobj, incoming, outgoing, deadline)
-    try:
-        while True:
-            try:
-                sslobj.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                pump.flush()
-                if not pump.fill():
-                    raise _closed(pump, sslobj, after_starttls) from None
-        pump.flush()
-        if requested:
-            _check_client_certificate_accepted(pump, sslobj)
-    except NetError:
-        raise
-    except ssl.SSLError as exc:
-        raise _classify(exc, pump, sslobj, bool(requested), after_starttls) from None
-    except TimeoutError:
-        raise NetError(
-            Code.TIMEOUT,
-            "the server did not complete the TLS handshake in time",
-            said=printable(pump.first_bytes) or None,
-            chain=_safe_chain(sslobj),
-        ) from None
-    except OSError as exc:
-        raise NetError(
-            Code.HANDSHAKE_FAILURE,
-            f"the connection failed during the TLS handshake: {exc.strerror or exc}",
-            chain=_safe_chain(sslobj),
-        ) from None
-    cipher = sslobj.cipher()
-    facts = TlsFacts(
-        version=sslobj.version() or "unknown",
-        cipher=cipher[0] if cipher else "unknown",
-        chain=sent_chain(sslobj),
-        client_cert_requested=bool(requested),
-        servername=servername,
-    )
-    return facts, TlsChannel(pump)
+    core = _Core(servername)
+    steps = _steps(core, servername, after_starttls)
+    reply: bytes | None = None
+    error: OSError | None = None
+    while True:
+        try:
+            op, arg = steps.throw(error) if error is not None else steps.send(reply)
+        except StopIteration as done:
+            facts: TlsFacts = done.value
+            return facts, TlsChannel(_Pump(sock, core, deadline))
+        reply, error = None, None
+        try:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if op == "send":
+                sock.settimeout(left)
+                sock.sendall(arg)
+            else:
+                sock.settimeout(left if arg is None else min(arg, left))
+                reply = sock.recv(_READ_CHUNK)
+        except OSError as exc:  # TimeoutError too: the steps decide what it means
+            error = exc
 
 
-def _check_client_certificate_accepted(pump: _Pump, sslobj: ssl.SSLObject) -> None:
-    """TLS 1.3 servers reject a missing client certificate only after the handshake.
+async def handshake_async(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    servername: str | None,
+    *,
+    deadline: float,
+    after_starttls: bool = False,
+) -> TlsFacts:
+    """:func:`handshake` over an asyncio stream: the same steps, rules and errors."""
+    import asyncio
 
-    Wait briefly for that alert; silence means the certificate was optional.
-    """
-    try:
-        while True:
-            try:
-                sslobj.read(1)
-                return
-            except ssl.SSLWantReadError:
-                if not pump.fill(wait=1.0):
-                    return
-    except (TimeoutError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
-        return
-    except ssl.SSLError as exc:
-        reason = (exc.reason or "").upper()
-        if (
-            "CERTIFICATE_REQUIRED" in reason
-            or "HANDSHAKE_FAILURE" in reason
-            or "BAD_CERTIFICATE" in reason
-        ):
-            raise NetError(
-                Code.CLIENT_CERT_REQUIRED,
-                "the server requires a client certificate and closed the connection without one",
-                chain=_safe_chain(sslobj),
-                tls_version=sslobj.version(),
-            ) from None
+    steps = _steps(_Core(servername), servername, after_starttls)
+    reply: bytes | None = None
+    error: OSError | None = None
+    while True:
+        try:
+            op, arg = steps.throw(error) if error is not None else steps.send(reply)
+        except StopIteration as done:
+            facts: TlsFacts = done.value
+            return facts
+        reply, error = None, None
+        try:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if op == "send":
+                writer.write(arg)
+                await asyncio.wait_for(writer.drain(), left)
+            else:
+                wait = left if arg is None else min(arg, left)
+                reply = await asyncio.wait_for(reader.read(_READ_CHUNK), wait)
+        except OSError as exc:
+            error = exc
 
 
 def _safe_chain(sslobj: ssl.SSLObject) -> tuple[bytes, ...]:
@@ -248,7 +345,7 @@ def _safe_chain(sslobj: ssl.SSLObject) -> tuple[bytes, ...]:
         return ()
 
 
-def _closed(pump: _Pump, sslobj: ssl.SSLObject, after_starttls: bool) -> NetError:
+def _closed(pump: _Core, sslobj: ssl.SSLObject, after_starttls: bool) -> NetError:
     if pump.received == 0:
         return NetError(
             Code.HANDSHAKE_FAILURE,
@@ -263,7 +360,7 @@ def _closed(pump: _Pump, sslobj: ssl.SSLObject, after_starttls: bool) -> NetErro
     )
 
 
-def _not_tls(pump: _Pump, after_starttls: bool) -> NetError:
+def _not_tls(pump: _Core, after_starttls: bool) -> NetError:
     # The first line is the server's own; what follows is its complaint about our TLS hello.
     said = printable(pump.first_bytes.split(b"\n", 1)[0])
     if after_starttls:
@@ -286,7 +383,7 @@ def _not_tls(pump: _Pump, after_starttls: bool) -> NetError:
 
 
 def _classify(
-    exc: ssl.SSLError, pump: _Pump, sslobj: ssl.SSLObject, requested: bool, after_starttls: bool
+    exc: ssl.SSLError, pump: _Core, sslobj: ssl.SSLObject, requested: bool, after_starttls: bool
 ) -> NetError:
     reason = (exc.reason or "").upper()
     chain = _safe_chain(sslobj)

@@ -2,25 +2,32 @@
 
 One small interface, :class:`Backend` (``run(specs)`` yields one
 :class:`ScanResult` per endpoint as it completes), so every backend shares the
-diagnosis: :class:`LocalBackend` runs the connections on a thread pool (the
-handshake waits on the network; the GIL is released meanwhile), with a cap of
-connections per host, a global rate limit, a timeout per endpoint, the truststore
-and the validation rules loaded once, and validations cached by (chain, name,
-store, profile) so a wildcard certificate on 500 hosts is validated once.
-Results stream: nothing holds more than the endpoints in flight.
+diagnosis. :class:`LocalBackend` is an asyncio event loop (on a thread of its
+own, so ``run`` stays a plain iterator): implicit-TLS handshakes run on the loop
+itself, STARTTLS dialogues and first DNS lookups on a thread pool beside it; a
+cap of connections per host, a global rate limit, a timeout per endpoint step;
+the truststore and the validation rules loaded once, and validations cached
+(:class:`~sslpoke.analysis.ProbeCache`) so a wildcard certificate on 500 hosts is
+validated once. Results stream: nothing holds more than the endpoints in flight.
+:mod:`sslpoke.scan.procs` runs one such loop per core; :mod:`sslpoke.scan.ray_backend`
+one per Ray actor.
 """
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
+from sslpoke.net.connect import CachingResolver
 from sslpoke.report.model import Report
+
+_END = object()
 
 
 class ScanResult(NamedTuple):
@@ -42,18 +49,38 @@ class _RateLimit:
     """At most ``rate`` new connections per second (a token bucket); None: no limit."""
 
     def __init__(self, rate: float | None) -> None:
-        self.rate, self.lock, self.next = rate, threading.Lock(), time.monotonic()
+        self.rate, self.next = rate, time.monotonic()
 
-    def wait(self) -> None:
+    async def wait(self) -> None:
         if not self.rate:
             return
-        with self.lock:
-            now = time.monotonic()
-            slot = max(now, self.next)
-            self.next = slot + 1.0 / self.rate
-        delay = slot - now
-        if delay > 0:
-            threading.Event().wait(delay)  # paces the caller; not synchronisation
+        now = time.monotonic()
+        slot = max(now, self.next)
+        self.next = slot + 1.0 / self.rate
+        if slot > now:
+            await asyncio.sleep(slot - now)  # paces the connection; not synchronisation
+
+
+class _HostSlots:
+    """A semaphore per host, dropped when nobody holds it (bounded by the hosts in flight)."""
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = per_host
+        self.slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    def get(self, host: str) -> tuple[asyncio.Semaphore, list[int]]:
+        entry = self.slots.get(host)
+        if entry is None:
+            entry = self.slots[host] = (asyncio.Semaphore(self.per_host), [0])
+        entry[1][0] += 1
+        return entry
+
+    def release(self, host: str) -> None:
+        entry = self.slots.get(host)
+        if entry is not None:
+            entry[1][0] -= 1
+            if entry[1][0] <= 0:
+                del self.slots[host]
 
 
 class LocalBackend:
@@ -73,23 +100,18 @@ class LocalBackend:
         self.chosen = analysis.choose_store(truststore, None, None)  # loaded once
         self.policy = get_profile(profile)
         self.timeout = timeout
-        self.concurrency = max(1, min(concurrency, 1024))
+        self.concurrency = max(1, min(concurrency, 4096))
         self.per_host = max(1, per_host)
-        self.rate = _RateLimit(rate)
-        self.cache: dict[tuple[object, ...], Any] = {}
-        self.host_slots: dict[str, threading.BoundedSemaphore] = defaultdict(
-            lambda: threading.BoundedSemaphore(self.per_host)
-        )
-        self.lock = threading.Lock()
+        self.rate = rate
+        self.cache = analysis.ProbeCache()
+        self.resolver = CachingResolver()
 
-    def _slot(self, host: str) -> threading.BoundedSemaphore:
-        with self.lock:
-            return self.host_slots[host.lower()]
-
-    def one(self, spec: str) -> ScanResult:
+    async def _one(
+        self, spec: str, hosts: _HostSlots, rate: _RateLimit, pool: ThreadPoolExecutor
+    ) -> ScanResult:
         from sslpoke import analysis
         from sslpoke.errors import SslpokeError
-        from sslpoke.net.capture import capture
+        from sslpoke.net.acapture import capture_async
         from sslpoke.net.errors import NetError
         from sslpoke.target import parse_target
 
@@ -98,14 +120,20 @@ class LocalBackend:
             target = parse_target(spec)
         except SslpokeError as exc:
             return ScanResult(spec, None, str(exc), 0.0)
-        slot = self._slot(target.host)
-        with slot:
-            self.rate.wait()
-            cap, error = None, None
-            try:
-                cap = capture(target, timeout=self.timeout)
-            except NetError as exc:
-                error = exc
+        host = target.host.lower()
+        slot, _ = hosts.get(host)
+        cap, error = None, None
+        try:
+            async with slot:
+                await rate.wait()
+                try:
+                    cap = await capture_async(
+                        target, timeout=self.timeout, resolver=self.resolver, executor=pool
+                    )
+                except NetError as exc:
+                    error = exc
+        finally:
+            hosts.release(host)
         report = analysis.probe_report(
             target,
             cap,
@@ -117,21 +145,71 @@ class LocalBackend:
             reference=False,
             save_chain=None,
             seconds=time.monotonic() - started,
-            validation_cache=self.cache,
+            cache=self.cache,
         )
         return ScanResult(spec, report, None, time.monotonic() - started)
 
+    async def _main(
+        self, specs: Iterator[str], out: queue.Queue[Any], stop: threading.Event
+    ) -> None:
+        hosts = _HostSlots(self.per_host)
+        rate = _RateLimit(self.rate)
+        limit = asyncio.Semaphore(self.concurrency)
+        tasks: set[asyncio.Task[None]] = set()
+        # blocking steps (STARTTLS dialogues, first lookups) wait here, off the loop
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, 256)) as pool:
+
+            async def one(spec: str) -> None:
+                try:
+                    out.put(await self._one(spec, hosts, rate, pool))
+                finally:
+                    limit.release()
+
+            for spec in specs:
+                await limit.acquire()
+                while out.qsize() > self.concurrency * 4 and not stop.is_set():
+                    await asyncio.sleep(0.005)  # the reader is behind: let it catch up
+                if stop.is_set():
+                    limit.release()
+                    break
+                task = asyncio.create_task(one(spec))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            while tasks:
+                if stop.is_set():  # the reader is gone (interrupted): drop what is in flight
+                    for task in tasks:
+                        task.cancel()
+                await asyncio.wait(list(tasks), timeout=0.2)
+
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
-        pending: set[Future[ScanResult]] = set()
-        it = iter(specs)
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            for spec in it:
-                pending.add(pool.submit(self.one, spec))
-                if len(pending) >= self.concurrency * 2:  # bounded: stream, never queue all
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        yield f.result()
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
+        out: queue.Queue[Any] = queue.Queue()
+        failure: list[BaseException] = []
+        stop = threading.Event()
+
+        def guarded() -> Iterator[str]:
+            for spec in specs:
+                if stop.is_set():
+                    return
+                yield spec
+
+        def loop() -> None:
+            try:
+                asyncio.run(self._main(guarded(), out, stop))
+            except BaseException as exc:  # raised in the caller's thread below
+                failure.append(exc)
+            finally:
+                out.put(_END)
+
+        thread = threading.Thread(target=loop, name="sslpoke-scan-loop", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = out.get()
+                if item is _END:
+                    break
+                yield item
+        finally:
+            stop.set()
+            thread.join()
+        if failure:
+            raise failure[0]

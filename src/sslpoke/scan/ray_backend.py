@@ -2,7 +2,9 @@
 
 ``pip install sslpoke[ray]``; ``sslpoke scan --ray auto`` (a local Ray, or the
 cluster of ``RAY_ADDRESS``) or ``--ray ray://head:10001``. Targets go out in
-batches (hundreds per task, never one task per handshake) to a pool of actors;
+batches (hundreds per task, never one task per handshake) to a pool of actors,
+dealt out by host (all of a host's endpoints to one actor, so the per-host cap
+holds across the cluster);
 each actor holds one :class:`~sslpoke.scan.engine.LocalBackend` (truststore and
 rules loaded once, its validation cache kept across batches) and returns the
 batch's records; finished batches stream back with ``ray.wait`` as they
@@ -60,27 +62,35 @@ class RayBackend:
         self.actors: list[Any] = [worker.remote(self.pem, engine) for _ in range(n)]
 
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
-        it = iter(specs)
-        pending: dict[Any, int] = {}
-        free = list(range(len(self.actors)))
+        """Targets dealt to actors by host (every endpoint of a host to the same actor,
+        so its per-host cap holds), in batches; at most two batches queued per actor."""
+        from sslpoke.scan.procs import shard_of
 
-        def submit() -> bool:
-            chunk = [s for _, s in zip(range(self.batch), it, strict=False)]
-            if not chunk:
-                return False
-            index = free.pop()
-            pending[self.actors[index].scan.remote(chunk)] = index
-            return True
+        n = len(self.actors)
+        buffers: list[list[str]] = [[] for _ in range(n)]
+        pending: set[Any] = set()
 
-        while free and submit():
-            pass
-        while pending:
-            done, _ = self.ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                free.append(pending.pop(ref))
-                results: list[ScanResult] = self.ray.get(ref)
-                yield from results
-                submit()
+        def finished(block: bool) -> Iterator[ScanResult]:
+            while pending and (block or len(pending) >= 2 * n):
+                done, _ = self.ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    pending.discard(ref)
+                    results: list[ScanResult] = self.ray.get(ref)
+                    yield from results
+                if not block:
+                    return
+
+        for spec in specs:
+            i = shard_of(spec, n)
+            buffers[i].append(spec)
+            if len(buffers[i]) >= self.batch:
+                pending.add(self.actors[i].scan.remote(buffers[i]))
+                buffers[i] = []
+                yield from finished(block=False)
+        for i, chunk in enumerate(buffers):
+            if chunk:
+                pending.add(self.actors[i].scan.remote(chunk))
+        yield from finished(block=True)
 
 
 class _Worker:

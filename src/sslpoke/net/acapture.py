@@ -1,0 +1,65 @@
+"""The capture on an asyncio event loop, for scans: thousands of endpoints in flight
+on one thread, with the same handshake steps, rules and errors as :func:`capture`.
+
+Implicit TLS runs on the loop (connect, ClientHello, the server's flight); a target
+that needs a plaintext dialogue first (STARTTLS, or the mail dialogue after TLS)
+runs the blocking :func:`~sslpoke.net.capture.capture` on the executor given, as do
+DNS lookups the resolver has not seen yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import Executor
+
+from sslpoke.net.capture import Capture, capture
+from sslpoke.net.connect import CachingResolver, connect_error, connect_failure
+from sslpoke.net.errors import NetError
+from sslpoke.net.tls import handshake_async
+from sslpoke.problems import Code
+from sslpoke.target import Target
+
+
+async def capture_async(
+    target: Target, *, timeout: float, resolver: CachingResolver, executor: Executor
+) -> Capture:
+    """Reach ``target`` and capture its certificates. Raises :class:`NetError`."""
+    loop = asyncio.get_running_loop()
+    if target.starttls is not None or target.application is not None:
+        return await loop.run_in_executor(
+            executor, lambda: capture(target, timeout=timeout, resolver=resolver)
+        )
+    started = time.monotonic()
+    infos = resolver.answers.get((target.host.lower(), target.port))
+    if infos is None:
+        infos = await loop.run_in_executor(
+            executor, resolver.lookup, target.host, target.port, timeout
+        )
+    deadline = started + timeout
+    failures: list[tuple[Code, str]] = []
+    for family, _type, _proto, _name, address in infos:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(address[0], address[1], family=family), left
+            )
+        except OSError as exc:
+            failures.append(connect_error(exc, address, timeout))
+            continue
+        try:
+            peer = writer.get_extra_info("peername")
+            facts = await handshake_async(
+                reader, writer, target.servername, deadline=time.monotonic() + timeout
+            )
+        finally:
+            writer.transport.abort()  # no close_notify dance: the capture is done
+        host, port = (peer[0], peer[1]) if peer else (address[0], address[1])
+        shown = f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+        return Capture(target, shown, facts, None, None, time.monotonic() - started)
+    raise connect_failure(failures, target.host, target.port, timeout)
+
+
+__all__ = ["NetError", "capture_async"]

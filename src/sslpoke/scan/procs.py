@@ -1,0 +1,163 @@
+"""The local scan on every core: one worker process per core, targets sharded by host.
+
+One Python process diagnoses a few hundred endpoints a second, held back by its
+GIL (the handshakes' crypto releases it; the diagnosis does not). This backend
+runs one :class:`~sslpoke.scan.engine.LocalBackend` per worker process, each with
+its truststore, rules and caches loaded once, and deals the targets out by host:
+every endpoint of one host goes to the same worker, so the per-host connection
+cap holds exactly and each certificate is validated by one worker only. The
+global rate limit is shared out evenly. Results stream back one by one (pickled
+named tuples) in completion order; input is fed with back-pressure, so memory
+stays bounded however many targets are queued.
+
+Workers are started with ``spawn`` (no fork of a threaded parent); the truststore
+choice is handed over as data (a password travels through the pipe, never on a
+command line).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sslpoke.errors import ExitCode, SslpokeError
+from sslpoke.scan.engine import ScanResult
+
+
+class WorkerError(SslpokeError):
+    """A scan worker process stopped: a bug, or the machine killed it (memory)."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+_DONE = "sslpoke-worker-done"
+_FAILED = "sslpoke-worker-failed"
+QUEUE_PER_WORKER = 256
+
+
+def shard_of(spec: str, shards: int) -> int:
+    """The worker for a target: by its host (stable across runs), 0 when unparsable."""
+    if shards <= 1:
+        return 0
+    from sslpoke.target import parse_target
+
+    try:
+        host = parse_target(spec).host.lower()
+    except SslpokeError:
+        return 0
+    return int.from_bytes(hashlib.blake2b(host.encode(), digest_size=4).digest(), "big") % shards
+
+
+def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> None:
+    """A worker process: a local engine over the targets its inbox receives."""
+    try:
+        from sslpoke.scan.engine import LocalBackend
+
+        backend = LocalBackend(truststore, **engine)
+
+        def specs() -> Iterator[str]:
+            while True:
+                spec = inbox.get()
+                if spec is None:
+                    return
+                yield spec
+
+        for result in backend.run(specs()):
+            outbox.put(result)
+    except BaseException as exc:  # reported to the parent, which raises it as one line
+        outbox.put((_FAILED, f"{type(exc).__name__}: {exc}"))
+        return
+    outbox.put(_DONE)
+
+
+class ProcessBackend:
+    """``workers`` processes, each a :class:`LocalBackend` with ``concurrency/workers``
+    endpoints in flight; the same results as one LocalBackend, on every core."""
+
+    def __init__(self, truststore: Any = None, *, workers: int, **engine: Any) -> None:
+        from sslpoke import analysis
+
+        analysis.choose_store(truststore, None, None)  # a bad store fails here, as one line
+        self.truststore = truststore
+        self.workers = max(1, min(workers, 64))
+        share = dict(engine)
+        share["concurrency"] = max(1, int(engine.get("concurrency", 64)) // self.workers)
+        if engine.get("rate"):
+            share["rate"] = float(engine["rate"]) / self.workers
+        self.engine = share
+
+    def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
+        ctx = multiprocessing.get_context("spawn")
+        inboxes = [ctx.Queue(maxsize=QUEUE_PER_WORKER) for _ in range(self.workers)]
+        outbox = ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=_work,
+                args=(self.truststore, self.engine, inboxes[i], outbox),
+                name=f"sslpoke-scan-{i}",
+                daemon=True,
+            )
+            for i in range(self.workers)
+        ]
+        for p in procs:
+            p.start()
+        stop = threading.Event()
+        fed: list[BaseException] = []
+
+        def feed() -> None:
+            try:
+                for spec in specs:
+                    box = inboxes[shard_of(spec, self.workers)]
+                    while not stop.is_set():
+                        try:
+                            box.put(spec, timeout=0.5)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+            except BaseException as exc:  # an unreadable target file, say: raised below
+                fed.append(exc)
+            finally:
+                for box in inboxes:
+                    with contextlib.suppress(Exception):
+                        box.put(None, timeout=5)
+
+        feeder = threading.Thread(target=feed, name="sslpoke-scan-feed", daemon=True)
+        feeder.start()
+        finished = 0
+        try:
+            while finished < self.workers:
+                try:
+                    item = outbox.get(timeout=1.0)
+                except queue.Empty:
+                    dead = [p for p in procs if p.exitcode not in (None, 0)]
+                    if dead:
+                        raise WorkerError(
+                            f"scan worker {dead[0].name} stopped (exit code {dead[0].exitcode})"
+                        ) from None
+                    continue
+                if item == _DONE:
+                    finished += 1
+                elif isinstance(item, tuple) and len(item) == 2 and item[0] == _FAILED:
+                    raise WorkerError(f"a scan worker failed: {item[1]}")
+                else:
+                    yield item
+            if fed:
+                raise fed[0]
+        finally:
+            stop.set()
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(timeout=5)
+            feeder.join(timeout=5)
+            for q in (*inboxes, outbox):
+                q.close()
+                q.cancel_join_thread()
