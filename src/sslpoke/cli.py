@@ -52,6 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("allow_abbrev", False)  # --json must never be taken for --jsonl
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:

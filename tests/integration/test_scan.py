@@ -144,3 +144,36 @@ def test_worker_options_are_checked(tmp_path: Path) -> None:
         assert "missing.pem" in str(exc)
     else:
         raise AssertionError("a missing truststore must fail before any worker starts")
+
+
+def test_json_summary_and_progress_words(lab: Lab, tmp_path: Path) -> None:
+    from sslpoke.scan.engine import ScanResult
+    from sslpoke.scan.output import Summary
+
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        targets = tmp_path / "t.txt"
+        targets.write_text("\n".join(f"localhost:{p}" for p in ports.values()) + "\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(root), "--json"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        clash = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "scan", str(targets), "--json", "--jsonl", "-"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    data = json.loads(done.stdout)
+    assert data["kind"] == "scan" and data["exit_code"] == done.returncode == 1
+    # "unknown-root" is unknown to its scenario's own store; the lab root trusts it here
+    assert data["total"] == 6 and data["trusted"] == 2, json.dumps(data)
+    assert data["by_code"] == {
+        "expired": 1, "hostname-mismatch": 1, "incomplete-chain": 1, "self-signed": 1
+    }  # fmt: skip
+    assert clash.returncode == 2 and "both write to stdout" in clash.stderr
+    summary = Summary()
+    assert summary.progress_text() == "0 failing"
+    for code in ("expired", "expired", "unknown-ca", "self-signed", "hostname-mismatch"):
+        summary.by_code[code] += 1
+        summary.total += 1
+    assert summary.progress_text() == "5 failing: 2 expired, 1 unknown-ca, 1 self-signed, …"
+    assert ScanResult("x", None, "bad", 0.0).ok is False

@@ -29,6 +29,13 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="the endpoints an application's configuration names (dbconfig.xml, confluence.cfg.xml)",
     )
     p.add_argument(
+        "--from-java",
+        metavar="PID",
+        type=int,
+        help="the endpoints a running JVM names (its -D URLs, its application folders) or is "
+        "connected to",
+    )
+    p.add_argument(
         "--concurrency", type=int, default=64, metavar="N", help="endpoints in flight (default 64)"
     )
     p.add_argument(
@@ -68,6 +75,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument(
+        "--json",
+        action="store_true",
+        help="the summary as one JSON object on stdout (kind: scan)",
+    )
+    p.add_argument(
         "--ray",
         metavar="ADDRESS",
         help="run on Ray: auto (RAY_ADDRESS or a local Ray), local, or ray://head:10001 "
@@ -92,8 +104,12 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
         if not folder.is_dir():
             raise UsageError(f"--from-app-dir {folder}: no such folder")
         yield from from_app_dir(folder)
+    if args.from_java is not None:
+        from sslpoke.scan.targets import from_java_process
+
+        yield from from_java_process(args.from_java)
     files = list(args.targets)
-    if not files and (args.hosts_from or args.from_app_dir):
+    if not files and (args.hosts_from or args.from_app_dir or args.from_java is not None):
         return
     for name in files or ["-"]:
         if name == "-":
@@ -144,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
 
     skip: set[str] = set()
     jsonl_path = args.resume or args.jsonl
+    if args.json and jsonl_path == "-":
+        from sslpoke.errors import UsageError
+
+        raise UsageError("--json and --jsonl - both write to stdout: give --jsonl a file")
     if args.resume:
         skip = done_specs(Path(args.resume))
     specs = [s for s in _specs(args) if s not in skip]
@@ -212,11 +232,11 @@ def run(args: argparse.Namespace) -> int:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]:.0f}/s"),
-                TextColumn("{task.fields[failing]} failing"),
+                TextColumn("{task.fields[failing]}"),
                 TimeRemainingColumn(),
             )
             with Progress(*columns, transient=True) as progress:
-                task = progress.add_task("scan", total=len(specs), rate=0.0, failing=0)
+                task = progress.add_task("scan", total=len(specs), rate=0.0, failing="")
                 started = time.monotonic()
                 for result in backend.run(specs):
                     writers.write(result)
@@ -227,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
                         task,
                         advance=1,
                         rate=summary.total / elapsed,
-                        failing=summary.total - summary.trusted,
+                        failing=summary.progress_text(),
                     )
         else:
             for result in backend.run(specs):
@@ -238,8 +258,22 @@ def run(args: argparse.Namespace) -> int:
         from sslpoke.scan.html import render
 
         Path(args.html).write_text(render(html_records), encoding="utf-8")
+    code = 0 if summary.total == summary.trusted else 1
+    if args.json:
+        import json
+
+        data = {
+            "schema_version": 1,
+            "kind": "scan",
+            "ok": code == 0,
+            "exit_code": code,
+            "resumed": len(skip),
+            **summary.as_dict(),
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return code
     out = sys.stderr if jsonl is sys.stdout else sys.stdout
     if skip:
         out.write(f"resumed: {len(skip)} endpoints already in {args.resume}\n")
     console.write(summary.lines(), out)
-    return 0 if summary.total == summary.trusted else 1
+    return code

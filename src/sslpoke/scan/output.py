@@ -86,6 +86,15 @@ class Summary:
         if len(self.endpoints[code]) < 20:
             self.endpoints[code].append(result.spec)
 
+    def progress_text(self) -> str:
+        """ "3 failing: 2 expired, 1 unknown-ca" for the progress line (top three causes)."""
+        failed = self.total - self.trusted
+        if not failed:
+            return "0 failing"
+        top = ", ".join(f"{n} {code}" for code, n in self.by_code.most_common(3))
+        more = ", …" if len(self.by_code) > 3 else ""
+        return f"{failed} failing: {top}{more}"
+
     def lines(self) -> list[list[tuple[str, str | None]]]:
         failed = self.total - self.trusted
         out: list[list[tuple[str, str | None]]] = [
