@@ -177,3 +177,38 @@ def test_json_summary_and_progress_words(lab: Lab, tmp_path: Path) -> None:
         summary.total += 1
     assert summary.progress_text() == "5 failing: 2 expired, 1 unknown-ca, 1 self-signed, …"
     assert ScanResult("x", None, "bad", 0.0).ok is False
+
+
+def test_outputs_from_an_earlier_scan(lab: Lab, tmp_path: Path) -> None:
+    """--from-jsonl: the HTML, CSV and summary of a scan, rebuilt from its JSON lines
+    without connecting again (after a Ray run, say), equal to the scan's own."""
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        targets = tmp_path / "t.txt"
+        targets.write_text("\n".join(f"localhost:{p}" for p in ports.values()) + "\nbad host\n")
+        scan = subprocess.run(
+            [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(root),
+             "--jsonl", str(tmp_path / "a.jsonl"), "--csv", str(tmp_path / "a.csv"), "--json"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    with (tmp_path / "a.jsonl").open("a") as fh:
+        fh.write('{"spec": "cut sh')  # an interrupted last line is skipped
+    again = subprocess.run(
+        [sys.executable, "-m", "sslpoke", "scan", "--from-jsonl", str(tmp_path / "a.jsonl"),
+         "--csv", str(tmp_path / "b.csv"), "--html", str(tmp_path / "b.html"), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert again.returncode == scan.returncode == 1, again.stderr
+    first, second = json.loads(scan.stdout), json.loads(again.stdout)
+    assert {k: v for k, v in first.items()} == {k: v for k, v in second.items()}
+    rows = lambda p: sorted((tmp_path / p).read_text().splitlines()[1:])  # noqa: E731
+    assert [r.rsplit(",", 1)[0] for r in rows("a.csv")] == [
+        r.rsplit(",", 1)[0] for r in rows("b.csv")
+    ]
+    page = (tmp_path / "b.html").read_text()
+    assert all(f"localhost:{p}" in page for p in ports.values())
+    wrong = subprocess.run(
+        [sys.executable, "-m", "sslpoke", "scan", str(targets), "--from-jsonl", str(tmp_path / "a.jsonl")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "takes no FILE" in wrong.stderr

@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 AUTO_WORKERS_FROM = 500  # below this, starting worker processes costs more than it gives
 
@@ -69,6 +70,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="one self-contained HTML page: filterable table, each chain drawn, fixes",
     )
     p.add_argument(
+        "--from-jsonl",
+        metavar="FILE",
+        help="no scan: write --html/--csv and the summary from an earlier scan's --jsonl",
+    )
+    p.add_argument(
         "--resume",
         metavar="FILE",
         help="continue an interrupted scan: skip what FILE (its --jsonl) holds, append to it",
@@ -124,14 +130,62 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
             yield from from_lines(fh)
 
 
+def _from_jsonl(args: argparse.Namespace) -> int:
+    """Outputs from an earlier scan's records, without scanning again."""
+    import csv as csvmod
+
+    from sslpoke.errors import UsageError
+    from sslpoke.scan.output import CSV_COLUMNS, Summary, csv_row_of, read_records
+
+    clash = [
+        name
+        for name, given in (
+            ("FILE", args.targets), ("--hosts-from", args.hosts_from),
+            ("--from-app-dir", args.from_app_dir), ("--from-java", args.from_java is not None),
+            ("--jsonl", args.jsonl), ("--resume", args.resume), ("--ray", args.ray),
+        )
+        if given
+    ]  # fmt: skip
+    if clash:
+        raise UsageError(f"--from-jsonl reads an earlier scan: it takes no {', '.join(clash)}")
+    path = Path(args.from_jsonl)
+    if not path.is_file():
+        raise UsageError(f"--from-jsonl {path}: no such file")
+    summary = Summary()
+    html_records: list[dict[str, object]] = []
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if args.csv:
+            fh = stack.enter_context(Path(args.csv).open("w", encoding="utf-8"))
+            writer = csvmod.writer(fh, lineterminator="\n")
+            writer.writerow(CSV_COLUMNS)
+        for data in read_records(path):
+            summary.add_record(data)
+            if writer is not None:
+                writer.writerow(csv_row_of(data))
+            if args.html:
+                _keep_record(html_records, data)
+    if summary.total == 0:
+        raise UsageError(f"--from-jsonl {path}: no scan records in it")
+    if args.html:
+        from sslpoke.scan.html import render
+
+        Path(args.html).write_text(render(html_records), encoding="utf-8")
+    return _finish(args, summary, 0, sys.stdout)
+
+
 def _keep(records: list[dict[str, object]], result: object, wanted: str | None) -> None:
     """What the HTML page needs of a result (the PEMs dropped; bounded)."""
     if not wanted:
         return
-    from sslpoke.scan.html import MAX_ROWS
     from sslpoke.scan.output import record
 
-    data = record(result)  # type: ignore[arg-type]
+    _keep_record(records, record(result))  # type: ignore[arg-type]
+
+
+def _keep_record(records: list[dict[str, object]], data: dict[str, Any]) -> None:
+    from sslpoke.scan.html import MAX_ROWS
+
     for step in data.get("path") or []:  # the names are drawn; the PEMs are not needed
         cert = step.get("certificate") or {}
         step["certificate"] = {"name": cert.get("name")}
@@ -154,10 +208,11 @@ def _ends_mid_line(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from sslpoke.cli import _store_request
-    from sslpoke.report import console
     from sslpoke.scan.engine import Backend, LocalBackend
     from sslpoke.scan.output import Summary, Writers, done_specs
 
+    if args.from_jsonl:
+        return _from_jsonl(args)
     skip: set[str] = set()
     jsonl_path = args.resume or args.jsonl
     if args.json and jsonl_path == "-":
@@ -258,6 +313,14 @@ def run(args: argparse.Namespace) -> int:
         from sslpoke.scan.html import render
 
         Path(args.html).write_text(render(html_records), encoding="utf-8")
+    out = sys.stderr if jsonl is sys.stdout else sys.stdout
+    return _finish(args, summary, len(skip), out)
+
+
+def _finish(args: argparse.Namespace, summary: Any, resumed: int, out: Any) -> int:
+    """The summary (text, or --json) and the exit code: 0 only when all are trusted."""
+    from sslpoke.report import console
+
     code = 0 if summary.total == summary.trusted else 1
     if args.json:
         import json
@@ -267,13 +330,12 @@ def run(args: argparse.Namespace) -> int:
             "kind": "scan",
             "ok": code == 0,
             "exit_code": code,
-            "resumed": len(skip),
+            "resumed": resumed,
             **summary.as_dict(),
         }
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return code
-    out = sys.stderr if jsonl is sys.stdout else sys.stdout
-    if skip:
-        out.write(f"resumed: {len(skip)} endpoints already in {args.resume}\n")
+    if resumed:
+        out.write(f"resumed: {resumed} endpoints already in {args.resume}\n")
     console.write(summary.lines(), out)
     return code

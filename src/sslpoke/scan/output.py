@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -49,6 +50,45 @@ def done_specs(path: Path) -> set[str]:
     return done
 
 
+MAX_RECORD = 4 << 20  # one JSON line longer than this is not a scan record
+
+
+def read_records(path: Path, limit: int = 1_000_000) -> Iterator[dict[str, Any]]:
+    """The records of a ``--jsonl`` file (a line cut short by an interruption is skipped)."""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for count, line in enumerate(fh):
+            if count >= limit:
+                return
+            if len(line) > MAX_RECORD:
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("spec"), str):
+                yield data
+
+
+def csv_row_of(data: dict[str, Any]) -> list[str]:
+    """:func:`csv_row` from a JSON record (``--from-jsonl``)."""
+    problems = [p for p in data.get("problems") or [] if isinstance(p, dict)]
+    errors = [p for p in problems if p.get("severity") == "error"]
+    first = errors[0] if errors else (problems[0] if problems else None)
+    if first is None and isinstance(data.get("error"), dict):
+        first = {"code": data["error"].get("code", ""), "severity": "error",
+                 "message": data["error"].get("message", ""), "fix": ""}  # fmt: skip
+    return [
+        str(data.get("spec", "")),
+        "true" if data.get("ok") else "false",
+        str(data.get("exit_code", "")),
+        str((first or {}).get("code", "")),
+        str((first or {}).get("severity", "")),
+        str((first or {}).get("message", "")),
+        str((first or {}).get("fix", "") or ""),
+        f"{float(data.get('seconds') or 0):.3f}",
+    ]
+
+
 def csv_row(result: ScanResult) -> list[str]:
     r = result.report
     if r is None:
@@ -85,6 +125,26 @@ class Summary:
         self.by_code[code] += 1
         if len(self.endpoints[code]) < 20:
             self.endpoints[code].append(result.spec)
+
+    def add_record(self, data: dict[str, Any]) -> None:
+        """:meth:`add` from a JSON record (``--from-jsonl``)."""
+        self.total += 1
+        if data.get("ok"):
+            self.trusted += 1
+            return
+        errors = [
+            p
+            for p in data.get("problems") or []
+            if isinstance(p, dict) and p.get("severity") == "error"
+        ]
+        code = (
+            str(errors[0].get("code"))
+            if errors
+            else ("bad-input" if "error" in data else "not-trusted")
+        )
+        self.by_code[code] += 1
+        if len(self.endpoints[code]) < 20:
+            self.endpoints[code].append(str(data.get("spec")))
 
     def progress_text(self) -> str:
         """ "3 failing: 2 expired, 1 unknown-ca" for the progress line (top three causes)."""
