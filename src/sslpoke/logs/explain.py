@@ -89,6 +89,9 @@ def group_events(found: Iterable[Event]) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (-g.occurrences, g.target or "~"))
 
 
+REVOCATION_FORMS = frozenset({"revoked", "revocation-unknown"})
+
+
 def explain(
     paths: list[str],
     *,
@@ -111,17 +114,22 @@ def explain(
             if target is None or len(probed) >= MAX_PROBES:
                 out.append(g)
                 continue
-            if target not in probed:
+            # the application checks revocation (its log says so): the probe asks OCSP
+            # and the CRLs too, as that JVM did
+            check = g.form.name in REVOCATION_FORMS
+            key = f"{target} revocation" if check else target
+            if key not in probed:
                 try:
-                    probed[target] = sslpoke.probe(
+                    probed[key] = sslpoke.probe(
                         target,
                         truststore=truststore,
                         timeout=timeout,
                         reference=None,
+                        revocation=check,
                     )
                 except Exception as exc:  # a host the log names may not be a valid target
-                    probed[target] = str(exc)
-            out.append(g._replace(diagnosis=probed[target]))
+                    probed[key] = str(exc)
+            out.append(g._replace(diagnosis=probed[key]))
         groups = out
     return Explanation(tuple(paths), len(found), tuple(groups))
 
