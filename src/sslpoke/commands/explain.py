@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.cli import _store_options
+    from sslpoke.commands.common import store_options
 
     p.add_argument(
         "logfiles",
@@ -26,7 +26,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-probe", action="store_true", help="do not probe the endpoints found")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
     p.add_argument("--json", action="store_true", help="print the groups as JSON")
-    _store_options(p)
+    store_options(p)
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -48,7 +48,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sslpoke.cli import _store_request
+    from sslpoke.commands.common import store_request
     from sslpoke.errors import UsageError
     from sslpoke.logs.explain import explain, to_dict, to_lines
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         paths,
         since=since,
         probe=not args.no_probe,
-        truststore=_store_request(args),
+        truststore=store_request(args),
         timeout=args.timeout,
     )
     if args.json:

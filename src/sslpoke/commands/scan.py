@@ -13,7 +13,7 @@ AUTO_WORKERS_FROM = 500  # below this, starting worker processes costs more than
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.cli import _store_options
+    from sslpoke.commands.common import store_options
 
     p.add_argument(
         "targets",
@@ -92,7 +92,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
         "(pip install 'sslpoke[ray]')",
     )
     p.add_argument("--ray-actors", type=int, metavar="N", help="Ray actors (default: the CPUs)")
-    _store_options(p)
+    store_options(p)
 
 
 def _specs(args: argparse.Namespace) -> Iterator[str]:
@@ -207,7 +207,7 @@ def _ends_mid_line(path: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sslpoke.cli import _store_request
+    from sslpoke.commands.common import store_request
     from sslpoke.scan.engine import Backend, LocalBackend
     from sslpoke.scan.output import Summary, Writers, done_specs
 
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         from sslpoke.scan.ray_backend import RayBackend
 
         backend = RayBackend(
-            _store_request(args), address=args.ray, actors=args.ray_actors, **engine
+            store_request(args), address=args.ray, actors=args.ray_actors, **engine
         )
     else:
         import os
@@ -247,9 +247,9 @@ def run(args: argparse.Namespace) -> int:
         if workers > 1:
             from sslpoke.scan.procs import ProcessBackend
 
-            backend = ProcessBackend(_store_request(args), workers=workers, **engine)
+            backend = ProcessBackend(store_request(args), workers=workers, **engine)
         else:
-            backend = LocalBackend(_store_request(args), **engine)
+            backend = LocalBackend(store_request(args), **engine)
     summary = Summary()
     show = not args.quiet and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:

@@ -12,11 +12,11 @@ from sslpoke.errors import InputError, UsageError
 
 
 def add_store_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.cli import _store_options
+    from sslpoke.commands.common import store_options
 
     sub = p.add_subparsers(dest="store_action", metavar="audit|update", parser_class=type(p))
     audit = sub.add_parser("audit", help="compare a truststore with Mozilla's and the JDK's roots")
-    _store_options(audit)
+    store_options(audit)
     audit.add_argument("--json", action="store_true", help="print the audit as JSON")
     audit.add_argument(
         "--expiring-days",
@@ -33,7 +33,7 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
     )
     audit.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
     update = sub.add_parser("update", help="add the missing TLS roots (locked, backed up, atomic)")
-    _store_options(update)
+    store_options(update)
     update.add_argument(
         "--from",
         dest="source",
@@ -71,13 +71,13 @@ class _Audited(NamedTuple):
 
 
 def _audit(args: argparse.Namespace) -> _Audited:
-    from sslpoke.cli import _store_request
+    from sslpoke.commands.common import store_request
     from sslpoke.data.roots import load_snapshot
     from sslpoke.java.rules import read_rules
     from sslpoke.storeaudit.audit import audit_store
     from sslpoke.truststore_choice import choose
 
-    request = _store_request(args)
+    request = store_request(args)
     chosen = choose(request)
     home = chosen.java_home
     if home is None and chosen.bundle is None:  # a store named by path: the java on PATH judges
@@ -473,3 +473,7 @@ def run_data(args: argparse.Namespace) -> int:
 
 
 __all__ = ["InputError", "add_data_options", "add_store_options", "run_data", "run_store"]
+
+
+add_options = add_store_options  # the command table's names for `sslpoke store`
+run = run_store

@@ -21,7 +21,6 @@ import socket
 import ssl
 import time
 import warnings
-import weakref
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -92,7 +91,11 @@ def capture_context() -> ssl.SSLContext:
 
 
 _CONTEXT: ssl.SSLContext | None = None
-_CERTIFICATE_REQUESTED: weakref.WeakSet[Any] = weakref.WeakSet()
+_REQUESTED = "_sslpoke_certificate_requested"  # set on the SSLObject a request came on
+
+
+def _requested(sslobj: ssl.SSLObject) -> bool:
+    return bool(getattr(sslobj, _REQUESTED, False))
 
 
 def _on_message(
@@ -103,7 +106,7 @@ def _on_message(
         and int(content_type) in (22, 257)
         and int(msg_type) == _CERTIFICATE_REQUEST
     ):
-        _CERTIFICATE_REQUESTED.add(conn)
+        setattr(conn, _REQUESTED, True)
 
 
 class _Core:
@@ -161,14 +164,12 @@ def _steps(
         data = core.outgoing.read()
         if data:
             yield ("send", data)
-        if sslobj in _CERTIFICATE_REQUESTED:
+        if _requested(sslobj):
             yield from _client_certificate_steps(core)
     except NetError:
         raise
     except ssl.SSLError as exc:
-        raise _classify(
-            exc, core, sslobj, sslobj in _CERTIFICATE_REQUESTED, after_starttls
-        ) from None
+        raise _classify(exc, core, sslobj, _requested(sslobj), after_starttls) from None
     except TimeoutError:
         raise NetError(
             Code.TIMEOUT,
@@ -187,7 +188,7 @@ def _steps(
         version=sslobj.version() or "unknown",
         cipher=cipher[0] if cipher else "unknown",
         chain=sent_chain(sslobj),
-        client_cert_requested=sslobj in _CERTIFICATE_REQUESTED,
+        client_cert_requested=_requested(sslobj),
         servername=servername,
     )
 
