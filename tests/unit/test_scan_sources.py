@@ -101,3 +101,19 @@ def test_properties_files_and_kafka(tmp_path: Path) -> None:
         "kafka1.corp:9093",
         "kafka2.corp:9093",
     ]
+
+
+def test_mail_and_ldap_settings(tmp_path: Path) -> None:
+    (tmp_path / "mail.properties").write_text(
+        "mail.smtp.host=mx.corp\nmail.smtp.port=25\n"
+        "mail.imap.host=imap.corp\nmail.imap.ssl.enable=true\n"
+        "mail.pop3.host=bad host\n"
+    )
+    (tmp_path / "atlassian-user.xml").write_text(
+        "<ldap><host>dc1.corp</host><url>ldaps://dc1.corp:636</url></ldap>"
+    )
+    assert from_app_dir(tmp_path) == [
+        "smtp://mx.corp:25",
+        "imaps://imap.corp:993",
+        "ldaps://dc1.corp:636",
+    ]

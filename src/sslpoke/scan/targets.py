@@ -68,8 +68,10 @@ def urls_in(text: str) -> list[str]:
 def from_app_dir(folder: Path) -> list[str]:
     """The endpoints an application's own configuration names (read-only): the database
     of Jira's dbconfig.xml / Confluence's confluence.cfg.xml, any URL in them or in the
-    folder's ``*.properties`` (and ``config/``), and Kafka's ``bootstrap.servers`` when
-    ``security.protocol`` is SSL or SASL_SSL."""
+    folder's ``*.properties`` and ``*.xml`` (and ``config/``: LDAP URLs of
+    atlassian-user.xml, say), Kafka's ``bootstrap.servers`` when ``security.protocol``
+    is SSL or SASL_SSL, and JavaMail's ``mail.smtp.host`` (and imap, pop3) with their
+    port and TLS mode."""
     candidates = [
         folder / "dbconfig.xml",
         folder / "confluence.cfg.xml",
@@ -79,6 +81,7 @@ def from_app_dir(folder: Path) -> list[str]:
     for sub in (folder, folder / "config"):
         with contextlib.suppress(OSError):
             candidates += sorted(sub.glob("*.properties"))[:50]
+            candidates += sorted(sub.glob("*.xml"))[:50]  # atlassian-user.xml: LDAP URLs
     found: dict[str, None] = {}
     for path in dict.fromkeys(candidates):
         try:
@@ -92,9 +95,34 @@ def from_app_dir(folder: Path) -> list[str]:
         for url in urls_in(_JDBC_URL.sub(" ", text)):
             found.setdefault(url, None)
         if path.suffix == ".properties":
-            for spec in _kafka_servers(text):
+            for spec in _kafka_servers(text) + _mail_servers(text):
                 found.setdefault(spec, None)
     return list(found)
+
+
+def _mail_servers(text: str) -> list[str]:
+    """JavaMail's ``mail.smtp.host``/``mail.imap.host``/... with their port and TLS mode:
+    ``mail.<p>.ssl.enable`` is implicit TLS, else STARTTLS as the protocol speaks it."""
+    from sslpoke.java.discovery import parse_properties
+
+    props = parse_properties(text)
+    out = []
+    for proto, implicit, plain in (
+        ("smtp", ("smtps", 465), ("smtp", 587)),
+        ("imap", ("imaps", 993), ("imap", 143)),
+        ("pop3", ("pop3s", 995), ("pop3", 110)),
+    ):
+        for prefix in (f"mail.{proto}", f"mail.{proto}s"):
+            host = props.get(f"{prefix}.host", "").strip()
+            if not host or any(c.isspace() for c in host):
+                continue
+            ssl = props.get(
+                f"{prefix}.ssl.enable", ""
+            ).strip().lower() == "true" or prefix.endswith("s")
+            scheme, port = implicit if ssl else plain
+            port_text = props.get(f"{prefix}.port", "").strip()
+            out.append(f"{scheme}://{host}:{port_text if port_text.isdigit() else port}")
+    return out
 
 
 def _kafka_servers(text: str) -> list[str]:
