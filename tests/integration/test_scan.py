@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import pytest
+
 import sslpoke
 from sslpoke.lab.scenarios import Lab
 from sslpoke.scan.engine import LocalBackend
@@ -212,3 +214,42 @@ def test_outputs_from_an_earlier_scan(lab: Lab, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert wrong.returncode == 2 and "takes no FILE" in wrong.stderr
+
+
+def test_the_per_host_cap_and_the_concurrency_hold(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine never has more than --per-host connections to one host, nor more than
+    --concurrency in all, whatever the targets' order (a stand-in capture counts them)."""
+    import asyncio
+
+    from sslpoke.net import acapture
+    from sslpoke.net.errors import NetError
+    from sslpoke.problems import Code
+
+    now: dict[str, int] = {}
+    most: dict[str, int] = {}
+    total = [0, 0]
+
+    async def fake(target: object, **_: object) -> object:
+        host = target.host  # type: ignore[attr-defined]
+        now[host] = now.get(host, 0) + 1
+        total[0] += 1
+        most[host] = max(most.get(host, 0), now[host])
+        total[1] = max(total[1], total[0])
+        for _ in range(5):  # let every other task run meanwhile
+            await asyncio.sleep(0)
+        now[host] -= 1
+        total[0] -= 1
+        raise NetError(Code.CONNECTION_REFUSED, "stand-in")
+
+    monkeypatch.setattr(acapture, "capture_async", fake)
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    specs = [f"{h}.example:{p}" for p in range(1, 11) for h in ("a", "b", "c")] * 2
+    results = list(LocalBackend(str(root), concurrency=7, per_host=2).run(specs))
+    assert len(results) == 60
+    assert most == {"a.example": 2, "b.example": 2, "c.example": 2}, most
+    assert total[1] == 6  # three hosts x 2: below the concurrency of 7
+    total[1] = 0
+    results = list(LocalBackend(str(root), concurrency=3, per_host=5).run(specs))
+    assert len(results) == 60 and total[1] == 3
