@@ -149,6 +149,82 @@ def tls_server_reply(data: bytes) -> None:
         thread.join(3)
 
 
+def tls_server_reply_async(data: bytes) -> None:
+    """The same hostile replies to the asyncio carrier of the handshake (the scan's)."""
+    import asyncio
+
+    from sslpoke.net.tls import handshake_async
+
+    async def main() -> None:
+        client, server = socket.socketpair()
+        server.setblocking(False)
+        loop = asyncio.get_running_loop()
+
+        async def serve() -> None:
+            with suppress(OSError):
+                await loop.sock_recv(server, 65536)
+                await loop.sock_sendall(server, data)
+                server.shutdown(socket.SHUT_WR)
+
+        reader, writer = await asyncio.open_connection(sock=client)
+        task = asyncio.ensure_future(serve())
+        try:
+            with suppress(*EXPECTED):
+                await handshake_async(reader, writer, "fuzz.test", deadline=time.monotonic() + 2)
+        finally:
+            writer.transport.abort()
+            await task
+            server.close()
+
+    asyncio.run(main())
+
+
+def server_flight(data: bytes) -> None:
+    """The audit's hello reader (audit/wire.py): a hostile first flight, SCT lists and all."""
+    from sslpoke.audit import wire
+
+    client, server = socket.socketpair()
+    try:
+        server.sendall(data[:200_000])
+        server.shutdown(socket.SHUT_WR)
+        hello = wire.client_hello(wire.Hello(wire.TLS12, (0xC02F, 0x009C), "fuzz.test"))
+        with suppress(wire.WireError, OSError, *EXPECTED):
+            flight = wire.exchange(client, hello, time.monotonic() + 2)
+            from sslpoke.net.revocation import sct_list
+
+            sct_list(flight.sct_list, "TLS extension")
+    finally:
+        client.close()
+        server.close()
+
+
+def revocation_data(data: bytes) -> None:
+    """An OCSP response (stapled or fetched), its SCTs, an SCT list: statuses, never a crash."""
+    from sslpoke.net import revocation
+    from sslpoke.pki.certs import Cert
+
+    leaf, issuer = (
+        Cert((CORPUS / "leaf.der").read_bytes()),
+        Cert((CORPUS / "inter.der").read_bytes()),
+    )
+    status = revocation.check_ocsp(data, leaf, issuer, "fuzz")
+    assert status.status in ("good", "revoked", "unknown"), status
+    revocation.staple_scts(data)
+    assert len(revocation.sct_list(data, "fuzz")) <= revocation.MAX_SCTS
+
+
+def scan_records(data: bytes) -> None:
+    """`scan --from-jsonl` and `--resume` on a damaged JSON lines file."""
+    from sslpoke.scan.output import Summary, csv_row_of, done_specs, read_records
+
+    path = _as_file(data, ".jsonl")
+    summary = Summary()
+    for record in read_records(path):
+        summary.add_record(record)
+        csv_row_of(record)
+    done_specs(path)
+
+
 def _tls_seed() -> bytes:
     """A real ServerHello...Certificate flight, as bytes on the wire (TLS 1.2, so readable)."""
     import ssl
@@ -167,6 +243,47 @@ def _tls_seed() -> bytes:
     with suppress(ssl.SSLWantReadError):
         s.do_handshake()
     return s_out.read()
+
+
+def _sct_seed() -> bytes:
+    one = (
+        b"\x00"
+        + b"\x11" * 32
+        + (1_700_000_000_000).to_bytes(8, "big")
+        + b"\x00\x00\x04\x03\x00\x02\x30\x00"
+    )
+    body = len(one).to_bytes(2, "big") + one
+    return len(body).to_bytes(2, "big") + body
+
+
+def _ocsp_seed() -> bytes:
+    """A real OCSP response for the corpus leaf (signed by a stand-in key: it parses)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509 import ocsp
+
+    leaf = x509.load_der_x509_certificate((CORPUS / "leaf.der").read_bytes())
+    inter = x509.load_der_x509_certificate((CORPUS / "inter.der").read_bytes())
+    key, responder, _ = pkcs12.load_key_and_certificates(
+        (CORPUS / "key.p12").read_bytes(), b"changeit"
+    )
+    assert key is not None and responder is not None
+    now = datetime.now(UTC)
+    return (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=leaf, issuer=inter, algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.REVOKED, this_update=now,
+            next_update=now + timedelta(days=1), revocation_time=now,
+            revocation_reason=x509.ReasonFlags.key_compromise,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+        .public_bytes(serialization.Encoding.DER)
+    )  # fmt: skip
 
 
 def _key_file() -> Path:
@@ -197,6 +314,14 @@ def seeds() -> dict[str, list[bytes]]:
         "certificate_file": certs,
         "certificate": [files["leaf.der"], files["inter.der"]],
         "tls_server_reply": [_tls_seed()],
+        "tls_server_reply_async": [_tls_seed()],
+        "server_flight": [_tls_seed()],
+        "revocation_data": [_ocsp_seed(), _sct_seed()],
+        "scan_records": [
+            b'{"spec": "a:1", "ok": false, "exit_code": 1, "problems": [{"code": "expired", '
+            b'"severity": "error", "message": "m", "fix": "f"}], "seconds": 0.1}\n'
+            b'{"spec": "b", "ok": false, "exit_code": 2, "error": {"code": "bad-input"}}\n'
+        ],
     }
     out.update({f"starttls_{p}": [t] for p, t in TRANSCRIPTS.items()})
     return out
@@ -207,5 +332,9 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "certificate_file": certificate_file,
     "certificate": certificate,
     "tls_server_reply": tls_server_reply,
+    "tls_server_reply_async": tls_server_reply_async,
+    "server_flight": server_flight,
+    "revocation_data": revocation_data,
+    "scan_records": scan_records,
     **{f"starttls_{p}": starttls(p) for p in TRANSCRIPTS},
 }
