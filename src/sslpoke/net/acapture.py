@@ -10,6 +10,7 @@ DNS lookups the resolver has not seen yet.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from concurrent.futures import Executor
 
@@ -38,25 +39,28 @@ async def capture_async(
         )
     deadline = started + timeout
     failures: list[tuple[Code, str]] = []
-    for family, _type, _proto, _name, address in infos:
+    for family, socktype, proto, _name, address in infos:
         left = deadline - time.monotonic()
         if left <= 0:
             break
+        sock = socket.socket(family, socktype, proto)
+        sock.setblocking(False)
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(address[0], address[1], family=family), left
-            )
-        except OSError as exc:
+            async with asyncio.timeout(left):
+                await loop.sock_connect(sock, address)
+        except OSError as exc:  # TimeoutError too
+            sock.close()
             failures.append(connect_error(exc, address, timeout))
             continue
         try:
-            peer = writer.get_extra_info("peername")
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer = sock.getpeername()
             facts = await handshake_async(
-                reader, writer, target.servername, deadline=time.monotonic() + timeout
+                sock, target.servername, deadline=time.monotonic() + timeout
             )
         finally:
-            writer.transport.abort()  # no close_notify dance: the capture is done
-        host, port = (peer[0], peer[1]) if peer else (address[0], address[1])
+            sock.close()  # no close_notify dance: the capture is done
+        host, port = peer[0], peer[1]
         shown = f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
         return Capture(target, shown, facts, None, None, time.monotonic() - started)
     raise connect_failure(failures, target.host, target.port, timeout)
