@@ -309,6 +309,7 @@ def run(args: argparse.Namespace) -> int:
                 writers.write(result)
                 summary.add(result)
                 _keep(html_records, result, args.html)
+        writers.flush()
     if args.html:
         from sslpoke.scan.html import render
 

@@ -15,10 +15,12 @@ from sslpoke.report.model import CertInfo, Report
 SCHEMA_VERSION = 1
 
 
-def _cert(cert: CertInfo | None) -> dict[str, Any] | None:
+def _cert(cert: CertInfo | None, pems: bool = True) -> dict[str, Any] | None:
     if cert is None:
         return None
     data = cert._asdict()
+    if not pems:
+        del data["pem"]
     data["not_before"] = cert.not_before.isoformat()
     data["not_after"] = cert.not_after.isoformat()
     data["san"] = list(cert.san)
@@ -37,8 +39,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    return {
+def to_dict(report: Report, *, pems: bool = True) -> dict[str, Any]:
+    """The report as JSON data. ``pems=False`` (a scan's JSON lines): no ``chain`` and
+    no PEM in the path, which make a record ten times longer."""
+    data = {
         "schema_version": SCHEMA_VERSION,
         "kind": report.kind,
         "ok": report.ok,
@@ -52,13 +56,13 @@ def to_dict(report: Report) -> dict[str, Any]:
         "seconds": report.seconds,
         "truststore": _plain(report.truststore._asdict()) if report.truststore else None,
         "tls": _plain(report.tls._asdict()) if report.tls else None,
-        "chain": [_cert(c) for c in report.chain],
+        "chain": [_cert(c) for c in report.chain] if pems else None,
         "path": [
             {
                 "role": step.role.value,
                 "broken": step.broken,
                 "note": step.note,
-                "certificate": _cert(step.cert),
+                "certificate": _cert(step.cert, pems),
             }
             for step in report.path
         ],
@@ -74,6 +78,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             for p in report.problems
         ],
     }
+    if not pems:
+        del data["chain"]
+    return data
 
 
 def dumps(report: Report) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from sslpoke.scan.engine import ScanResult
 
@@ -27,9 +28,8 @@ def record(result: ScanResult) -> dict[str, Any]:
         }
     from sslpoke.report.json import to_dict
 
-    data = to_dict(result.report)
+    data = to_dict(result.report, pems=False)  # `sslpoke HOST --json` has the PEMs
     data["spec"] = result.spec
-    data.pop("chain", None)  # the PEMs make a line 10x longer; `sslpoke HOST --json` has them
     return data
 
 
@@ -185,15 +185,31 @@ class Summary:
         }
 
 
-class Writers(NamedTuple):
-    jsonl: IO[str] | None
-    csv: IO[str] | None
+class Writers:
+    """JSON lines and CSV rows as results come. Lines reach the disk at least every
+    quarter second (and at the end), not after each one: a flush per line cost a scan
+    0.05 ms an endpoint; an interruption loses at most those lines, which ``--resume``
+    then scans again."""
+
+    FLUSH_EVERY = 0.25
+
+    def __init__(self, jsonl: IO[str] | None, csv_out: IO[str] | None) -> None:
+        self.jsonl, self.csv = jsonl, csv_out
+        self.flushed = time.monotonic()
 
     def write(self, result: ScanResult) -> None:
         if self.jsonl is not None:
             self.jsonl.write(json.dumps(record(result), default=str, ensure_ascii=False) + "\n")
-            self.jsonl.flush()
         if self.csv is not None:
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerow(csv_row(result))
             self.csv.write(buf.getvalue())
+        now = time.monotonic()
+        if now - self.flushed >= self.FLUSH_EVERY:
+            self.flush()
+            self.flushed = now
+
+    def flush(self) -> None:
+        for out in (self.jsonl, self.csv):
+            if out is not None:
+                out.flush()
