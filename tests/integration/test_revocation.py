@@ -148,44 +148,12 @@ def leaf_with(
 def ocsp_response(
     lab: Lab, leaf: x509.Certificate, status: ocsp.OCSPCertStatus, *, by_root: bool = False
 ) -> bytes:
-    inter = lab.root if by_root else lab.inter
-    revoked = status is ocsp.OCSPCertStatus.REVOKED
-    resp = (
-        ocsp.OCSPResponseBuilder()
-        .add_response(
-            cert=leaf,
-            issuer=inter.cert,
-            algorithm=hashes.SHA1(),
-            cert_status=status,
-            this_update=NOW - timedelta(hours=1),
-            next_update=NOW + timedelta(days=1),
-            revocation_time=NOW - timedelta(hours=2) if revoked else None,
-            revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
-        )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, inter.cert)
-        .sign(inter.key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    return resp.public_bytes(serialization.Encoding.DER)
+    """An answer for a certificate of the lab's chain: by the intermediate, or the root."""
+    return ocsp_for(leaf, lab.root if by_root else lab.inter, status)
 
 
 def crl_revoking(lab: Lab, leaf: x509.Certificate) -> bytes:
-    inter = lab.inter
-    entry = (
-        x509.RevokedCertificateBuilder()
-        .serial_number(leaf.serial_number)
-        .revocation_date(NOW - timedelta(hours=3))
-        .add_extension(x509.CRLReason(x509.ReasonFlags.superseded), critical=False)
-        .build()
-    )
-    crl = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(inter.cert.subject)
-        .last_update(NOW - timedelta(hours=3))
-        .next_update(NOW + timedelta(days=1))
-        .add_revoked_certificate(entry)
-        .sign(inter.key, hashes.SHA256())  # type: ignore[arg-type]
-    )
-    return crl.public_bytes(serialization.Encoding.DER)
+    return crl_of(lab.inter, [leaf])
 
 
 def files(
@@ -436,6 +404,17 @@ def hierarchy(lab: Lab, url: str, tmp: Path) -> tuple[Issued, Issued, list[str]]
     return inter, leaf, [*args, "-cert_chain", str(tmp / "chain.pem")]
 
 
+def answer_revoked_intermediate(r: Responder, lab: Lab, inter: Issued, leaf: Issued) -> None:
+    """The responder says: the intermediate is revoked (CA_COMPROMISE, signed by the root),
+    the leaf is good (signed by the intermediate)."""
+    r.by_serial = {
+        inter.cert.serial_number: ocsp_for(
+            inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
+        ),
+        leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
+    }
+
+
 def test_every_certificate_of_the_path_is_checked(
     lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -445,12 +424,7 @@ def test_every_certificate_of_the_path_is_checked(
 
     with responder() as r:
         inter, leaf, args = hierarchy(lab, r.url, tmp_path)
-        r.by_serial = {
-            inter.cert.serial_number: ocsp_for(
-                inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
-            ),
-            leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
-        }
+        answer_revoked_intermediate(r, lab, inter, leaf)
         r.crls = {"/crl/root": crl_of(lab.root, [inter.cert]), "/crl/inter": crl_of(inter, [])}
         with s_server(*args) as port:
             report = sslpoke.probe(
@@ -505,12 +479,7 @@ def test_the_jvm_checks_the_intermediate_too(
     keytool = shutil.which("keytool") or "keytool"
     with responder() as r:
         inter, leaf, args = hierarchy(lab, r.url, tmp_path)
-        r.by_serial = {
-            inter.cert.serial_number: ocsp_for(
-                inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
-            ),
-            leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
-        }
+        answer_revoked_intermediate(r, lab, inter, leaf)
         store = tmp_path / "trust.p12"
         keytool_import(keytool, store, tmp_path / "root.pem", "root", "pkcs12")
         props = tmp_path / "ocsp.security"

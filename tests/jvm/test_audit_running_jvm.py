@@ -12,13 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.x509 import ocsp
 
 import sslpoke
 from sslpoke.lab.scenarios import Lab
 from tests.integration.test_audit import _rsa, pki, s_server  # noqa: F401  (pki: a fixture)
-from tests.integration.test_revocation import hierarchy, ocsp_for, responder
+from tests.integration.test_revocation import answer_revoked_intermediate, hierarchy, responder
 
 pytestmark = pytest.mark.jvm
 
@@ -81,12 +79,7 @@ def test_a_running_jvm_that_checks_revocation_refuses_a_revoked_intermediate(
 ) -> None:
     with responder() as r:
         inter, leaf, args = hierarchy(lab, r.url, tmp_path)
-        r.by_serial = {
-            inter.cert.serial_number: ocsp_for(
-                inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
-            ),
-            leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
-        }
+        answer_revoked_intermediate(r, lab, inter, leaf)
         security = tmp_path / "ocsp.security"
         security.write_text("ocsp.enable=true\n")
         options = (

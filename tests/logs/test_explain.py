@@ -191,12 +191,10 @@ def test_revocation_forms_of_real_jvms(
     """A JVM that checks revocation (-Dcom.sun.net.ssl.checkRevocation=true, ocsp.enable):
     a revoked intermediate, then no OCSP answer at all, as it logs them; explain names the
     forms, and its probe of the endpoint finds the revoked CA."""
-    from cryptography import x509
-    from cryptography.x509 import ocsp
 
     from tests.conftest import _java25
     from tests.integration.test_audit import s_server
-    from tests.integration.test_revocation import hierarchy, ocsp_for, responder
+    from tests.integration.test_revocation import answer_revoked_intermediate, hierarchy, responder
 
     binary = java if which == "java17" else _java25()
     if binary is None:
@@ -207,12 +205,7 @@ def test_revocation_forms_of_real_jvms(
     checking = ("-Dcom.sun.net.ssl.checkRevocation=true", f"-Djava.security.properties={security}")
     with responder() as r:
         inter, leaf, args = hierarchy(lab, r.url, tmp_path)
-        r.by_serial = {
-            inter.cert.serial_number: ocsp_for(
-                inter.cert, lab.root, ocsp.OCSPCertStatus.REVOKED, x509.ReasonFlags.ca_compromise
-            ),
-            leaf.cert.serial_number: ocsp_for(leaf.cert, inter, ocsp.OCSPCertStatus.GOOD),
-        }
+        answer_revoked_intermediate(r, lab, inter, leaf)
         with s_server(*args) as port:
             log = tmp_path / "atlassian-jira.log"
             log.write_text(
