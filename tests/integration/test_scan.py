@@ -255,3 +255,37 @@ def test_the_per_host_cap_and_the_concurrency_hold(
     total[1] = 0
     results = list(LocalBackend(str(root), concurrency=3, per_host=5).run(specs))
     assert len(results) == 60 and total[1] == 3
+
+
+def test_a_bug_on_one_endpoint_loses_neither_it_nor_the_scan(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception for one endpoint is that endpoint's record (internal-error,
+    exit code 70 in its line), and the other endpoints are scanned as usual."""
+    from sslpoke.net import acapture
+    from sslpoke.scan.output import Summary, csv_row, record
+
+    real = acapture.capture_async
+
+    async def flaky(target: object, **kw: object) -> object:
+        if target.port == 1:  # type: ignore[attr-defined]
+            raise RuntimeError("boom")
+        return await real(target, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(acapture, "capture_async", flaky)
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    scenario = lab.scenarios()["trusted"]()
+    with serving(scenario) as server:
+        results = {
+            r.spec: r
+            for r in LocalBackend(str(root)).run([f"localhost:{server.port}", "localhost:1"])
+        }
+    assert results[f"localhost:{server.port}"].ok
+    broken = results["localhost:1"]
+    assert broken.report is None and broken.error and "RuntimeError: boom" in broken.error
+    line = record(broken)
+    assert line["error"]["code"] == "internal-error" and line["exit_code"] == 70
+    assert csv_row(broken)[2:4] == ["70", "internal-error"]
+    summary = Summary()
+    summary.add(broken)
+    assert dict(summary.by_code) == {"internal-error": 1}

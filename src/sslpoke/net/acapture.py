@@ -53,8 +53,11 @@ async def capture_async(
             failures.append(connect_error(exc, address, timeout))
             continue
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            peer = sock.getpeername()
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                peer = sock.getpeername()
+            except OSError:  # reset already: the handshake below says how
+                peer = address
             facts = await handshake_async(
                 sock, target.servername, deadline=time.monotonic() + timeout
             )

@@ -28,6 +28,7 @@ from sslpoke.net.connect import CachingResolver
 from sslpoke.report.model import Report
 
 _END = object()
+INTERNAL_ERROR = "internal error (a bug in sslpoke: please report it)"
 
 
 class ScanResult(NamedTuple):
@@ -162,6 +163,12 @@ class LocalBackend:
             async def one(spec: str) -> None:
                 try:
                     out.put(await self._one(spec, hosts, rate, pool))
+                except Exception as exc:  # a bug must not lose the endpoint, nor the scan
+                    out.put(
+                        ScanResult(
+                            spec, None, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}", 0.0
+                        )
+                    )
                 finally:
                     limit.release()
 

@@ -16,15 +16,22 @@ from sslpoke.scan.engine import ScanResult
 CSV_COLUMNS = ("target", "ok", "exit_code", "code", "severity", "message", "fix", "seconds")
 
 
+def _error_code(error: str | None) -> str:
+    from sslpoke.scan.engine import INTERNAL_ERROR
+
+    return "internal-error" if (error or "").startswith(INTERNAL_ERROR) else "bad-input"
+
+
 def record(result: ScanResult) -> dict[str, Any]:
     """One JSON line: the probe's own JSON (``sslpoke HOST --json``) plus the spec as given."""
     if result.report is None:
+        code = _error_code(result.error)
         return {
             "schema_version": 1,
             "spec": result.spec,
             "ok": False,
-            "exit_code": 2,
-            "error": {"code": "bad-input", "message": result.error},
+            "exit_code": 70 if code == "internal-error" else 2,
+            "error": {"code": code, "message": result.error},
         }
     from sslpoke.report.json import to_dict
 
@@ -92,7 +99,9 @@ def csv_row_of(data: dict[str, Any]) -> list[str]:
 def csv_row(result: ScanResult) -> list[str]:
     r = result.report
     if r is None:
-        return [result.spec, "false", "2", "bad-input", "error", result.error or "", "", "0"]
+        code = _error_code(result.error)
+        status = "70" if code == "internal-error" else "2"
+        return [result.spec, "false", status, code, "error", result.error or "", "", "0"]
     first = r.errors[0] if r.errors else (r.problems[0] if r.problems else None)
     return [
         result.spec,
@@ -121,7 +130,11 @@ class Summary:
             self.trusted += 1
             return
         r = result.report
-        code = "bad-input" if r is None else (r.errors[0].code.value if r.errors else "not-trusted")
+        code = (
+            _error_code(result.error)
+            if r is None
+            else (r.errors[0].code.value if r.errors else "not-trusted")
+        )
         self.by_code[code] += 1
         if len(self.endpoints[code]) < 20:
             self.endpoints[code].append(result.spec)
@@ -140,7 +153,11 @@ class Summary:
         code = (
             str(errors[0].get("code"))
             if errors
-            else ("bad-input" if "error" in data else "not-trusted")
+            else (
+                str((data.get("error") or {}).get("code", "bad-input"))
+                if isinstance(data.get("error"), dict)
+                else "not-trusted"
+            )
         )
         self.by_code[code] += 1
         if len(self.endpoints[code]) < 20:
