@@ -215,13 +215,19 @@ def revocation_data(data: bytes) -> None:
 
 def scan_records(data: bytes) -> None:
     """`scan --from-jsonl` and `--resume` on a damaged JSON lines file."""
+    from sslpoke.commands.scan import _keep_record
+    from sslpoke.scan.html import render
     from sslpoke.scan.output import Summary, csv_row_of, done_specs, read_records
 
     path = _as_file(data, ".jsonl")
     summary = Summary()
+    kept: list[dict[str, object]] = []
     for record in read_records(path):
         summary.add_record(record)
         csv_row_of(record)
+        _keep_record(kept, record)
+    render(kept)
+    summary.lines()
     done_specs(path)
 
 

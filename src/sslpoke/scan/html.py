@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 MAX_ROWS = 20_000  # the page stays usable; the JSON lines keep everything
 
 
-def render(records: Iterable[dict[str, Any]]) -> str:
+@cache
+def _template() -> Any:
+    """The page's template, compiled once per process."""
     import jinja2
 
     env = jinja2.Environment(
@@ -25,6 +28,10 @@ def render(records: Iterable[dict[str, Any]]) -> str:
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )
+    return env.get_template("report.html.j2")
+
+
+def render(records: Iterable[dict[str, Any]]) -> str:
     rows: list[dict[str, Any]] = []
     causes: Counter[str] = Counter()
     total = trusted = 0
@@ -77,7 +84,7 @@ def render(records: Iterable[dict[str, Any]]) -> str:
             }
         )
     ordered = sorted(causes.items(), key=lambda kv: (kv[0] != "trusted", -kv[1]))
-    return env.get_template("report.html.j2").render(
+    page: str = _template().render(
         rows=rows,
         causes=ordered,
         max_cause=max(causes.values(), default=1),
@@ -86,3 +93,4 @@ def render(records: Iterable[dict[str, Any]]) -> str:
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         truncated=max(0, total - len(rows)),
     )
+    return page

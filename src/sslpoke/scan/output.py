@@ -45,11 +45,12 @@ def done_specs(path: Path) -> set[str]:
     done: set[str] = set()
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
+            for line in _bounded_lines(fh):
                 try:
-                    spec = json.loads(line).get("spec")
+                    data = json.loads(line)
                 except ValueError:
                     continue  # a line cut short by the interruption
+                spec = data.get("spec") if isinstance(data, dict) else None
                 if isinstance(spec, str):
                     done.add(spec)
     except FileNotFoundError:
@@ -58,22 +59,54 @@ def done_specs(path: Path) -> set[str]:
 
 
 MAX_RECORD = 4 << 20  # one JSON line longer than this is not a scan record
+MAX_LINES = 2_000_000
+
+
+def _bounded_lines(fh: IO[str]) -> Iterator[str]:
+    """The file's lines, each read at most MAX_RECORD characters at a time: a longer line
+    (no scan record is) is skipped without ever being held whole."""
+    for _ in range(MAX_LINES):
+        line = fh.readline(MAX_RECORD + 1)
+        if not line:
+            return
+        if len(line) > MAX_RECORD:
+            while line and not line.endswith("\n"):
+                line = fh.readline(MAX_RECORD + 1)
+            continue
+        yield line
 
 
 def read_records(path: Path, limit: int = 1_000_000) -> Iterator[dict[str, Any]]:
     """The records of a ``--jsonl`` file (a line cut short by an interruption is skipped)."""
     with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for count, line in enumerate(fh):
+        for count, line in enumerate(_bounded_lines(fh)):
             if count >= limit:
                 return
-            if len(line) > MAX_RECORD:
-                continue
             try:
                 data = json.loads(line)
             except ValueError:
                 continue
             if isinstance(data, dict) and isinstance(data.get("spec"), str):
-                yield data
+                yield _well_formed(data)
+
+
+def _well_formed(data: dict[str, Any]) -> dict[str, Any]:
+    """A record as later readers expect it: lists of objects where lists are due, an error
+    object or none, a number of seconds (a hand-edited or damaged file may say anything)."""
+    for key in ("problems", "path"):
+        items = data.get(key)
+        data[key] = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    for step in data["path"]:
+        if not isinstance(step.get("certificate"), dict | None):
+            step["certificate"] = None
+    if "error" in data and not isinstance(data["error"], dict):
+        data["error"] = {"code": "bad-input", "message": str(data["error"])[:300]}
+    seconds = data.get("seconds")
+    try:
+        data["seconds"] = float(seconds) if seconds is not None else 0.0
+    except (TypeError, ValueError, OverflowError):
+        data["seconds"] = 0.0
+    return data
 
 
 def csv_row_of(data: dict[str, Any]) -> list[str]:
