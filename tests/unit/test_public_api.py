@@ -9,6 +9,13 @@ import sys
 import sslpoke
 
 
+def fresh(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter (nothing imported before it)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def test_every_public_name_resolves_in_a_fresh_interpreter() -> None:
     code = (
         "import sslpoke, sys\n"
@@ -17,9 +24,7 @@ def test_every_public_name_resolves_in_a_fresh_interpreter() -> None:
         "assert callable(sslpoke.audit), 'sslpoke.audit(host, port) is the audit call'\n"
         "print('ok')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = fresh(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
@@ -31,9 +36,7 @@ def test_importing_sslpoke_stays_light() -> None:
         "if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = fresh(code)
     assert done.returncode == 0 and done.stdout.strip() == "", done.stdout + done.stderr
 
 

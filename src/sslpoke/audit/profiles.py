@@ -225,10 +225,6 @@ def by_name(name: str) -> JavaProfile | None:
     return None
 
 
-def _disabled(value: str) -> list[str]:
-    return [e.strip() for e in value.split(",") if e.strip()]
-
-
 def reference_for(version: tuple[int, ...]) -> JavaProfile:
     """The reference profile of a release line (by the JVM's version)."""
     names = {p.short: p for p in REFERENCE}
@@ -273,29 +269,29 @@ def profile_of_jvm(
     (and a ``-Djava.security.properties`` file) and, for a running JVM, the ``-D``
     options that change its handshake: ``jdk.tls.client.protocols``,
     ``jdk.tls.client.cipherSuites`` (its order), ``jdk.tls.namedGroups``."""
-    from sslpoke.java.rules import expand_includes, read_rules
+    from sslpoke.java.rules import entries, expand_includes, read_rules
 
     props = dict(props or {})
     base = reference_for(version)
     security = read_rules(java_home, props).security
-    disabled = _disabled(expand_includes(security.get("jdk.tls.disabledAlgorithms", ""), security))
+    disabled = entries(expand_includes(security.get("jdk.tls.disabledAlgorithms", ""), security))
     suites = base.suites
     protocols = base.protocols
     groups = base.groups
     sha1 = base.sha1_handshake_signatures
     min_dh = base.min_dh_bits
     tls13_off = base.tls13_supported_but_off
-    wanted_protocols = _disabled(props.get("jdk.tls.client.protocols", ""))
+    wanted_protocols = entries(props.get("jdk.tls.client.protocols", ""))
     if wanted_protocols:
         by_name = {n: v for v, n in wire.VERSION_NAMES.items()}
         known = [by_name[n] for n in wanted_protocols if n in by_name]
         protocols = tuple(sorted(known, reverse=True))
         if wire.TLS13 in protocols and tls13_off:
             tls13_off = False  # 8u261-8u331: turned on by the option
-    wanted_suites = _disabled(props.get("jdk.tls.client.cipherSuites", ""))
+    wanted_suites = entries(props.get("jdk.tls.client.cipherSuites", ""))
     if wanted_suites:
         suites = tuple(wanted_suites)  # names Java does not know are ignored, as by Java
-    wanted_groups = _disabled(props.get("jdk.tls.namedGroups", ""))
+    wanted_groups = entries(props.get("jdk.tls.namedGroups", ""))
     if wanted_groups:
         groups = tuple(wanted_groups)
     if disabled:

@@ -194,7 +194,7 @@ def expand_includes(value: str, security: Mapping[str, str]) -> str:
 def _expand(value: str, security: Mapping[str, str], depth: int = 0) -> str:
     """Resolve ``include <property>`` entries (java.security 8-15: jdk.disabled.namedCurves)."""
     parts = []
-    for entry in _entries(value):
+    for entry in entries(value):
         if entry.startswith("include ") and depth < MAX_INCLUDES:
             parts.append(_expand(security.get(entry[8:].strip(), ""), security, depth + 1))
         else:
@@ -202,7 +202,8 @@ def _expand(value: str, security: Mapping[str, str], depth: int = 0) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _entries(value: str) -> list[str]:
+def entries(value: str) -> list[str]:
+    """A comma-separated security or -D property's entries, trimmed, empty ones dropped."""
     return [e.strip() for e in value.split(",") if e.strip()]
 
 
@@ -235,7 +236,7 @@ def parse_disabled(value: str) -> _Disabled:
     curves: set[str] = set()
     eddsa = True
     unknown: list[str] = []
-    for entry in _entries(value):
+    for entry in entries(value):
         name, _, rest = entry.partition(" ")
         constraints = [c.strip() for c in rest.split("&") if c.strip()]
         tls_usage = all(not c.startswith("usage") or "TLSServer" in c for c in constraints)

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Executor
 
 from sslpoke.net.capture import Capture, capture
-from sslpoke.net.connect import CachingResolver, connect_error, connect_failure
+from sslpoke.net.connect import CachingResolver, connect_error, connect_failure, shown_address
 from sslpoke.net.errors import NetError
 from sslpoke.net.tls import handshake_async
 from sslpoke.problems import Code
@@ -63,9 +63,7 @@ async def capture_async(
             )
         finally:
             sock.close()  # no close_notify dance: the capture is done
-        host, port = peer[0], peer[1]
-        shown = f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-        return Capture(target, shown, facts, None, None, time.monotonic() - started)
+        return Capture(target, shown_address(peer), facts, None, None, time.monotonic() - started)
     raise connect_failure(failures, target.host, target.port, timeout)
 
 

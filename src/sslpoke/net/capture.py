@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from sslpoke.net.channel import Conversation, PlainChannel, is_tls_record
-from sslpoke.net.connect import CachingResolver, Resolver, open_tcp
+from sslpoke.net.connect import CachingResolver, Resolver, open_tcp, shown_address
 from sslpoke.net.errors import NetError
 from sslpoke.net.tls import TlsFacts, handshake
 from sslpoke.problems import Code
@@ -28,9 +28,7 @@ class Capture(NamedTuple):
 
 
 def _peer(sock: socket.socket) -> str:
-    address = sock.getpeername()
-    host, port = address[0], address[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return shown_address(sock.getpeername())
 
 
 def answers_tls(

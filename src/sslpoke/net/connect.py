@@ -118,12 +118,13 @@ def connect_failure(
 def connect_error(exc: OSError, address: tuple[Any, ...], timeout: float) -> tuple[Code, str]:
     """One address's failure, in words."""
     if isinstance(exc, ConnectionRefusedError):
-        return Code.CONNECTION_REFUSED, f"{_addr(address)} refused the connection"
+        return Code.CONNECTION_REFUSED, f"{shown_address(address)} refused the connection"
     if isinstance(exc, TimeoutError):
-        return Code.TIMEOUT, f"{_addr(address)} did not answer within {timeout:g} s"
-    return Code.CONNECTION_FAILED, f"{_addr(address)}: {exc.strerror or exc}"
+        return Code.TIMEOUT, f"{shown_address(address)} did not answer within {timeout:g} s"
+    return Code.CONNECTION_FAILED, f"{shown_address(address)}: {exc.strerror or exc}"
 
 
-def _addr(address: tuple[Any, ...]) -> str:
+def shown_address(address: tuple[Any, ...]) -> str:
+    """``host:port``, or ``[v6]:port``."""
     host, port = address[0], address[1]
     return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"

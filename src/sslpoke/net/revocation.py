@@ -49,7 +49,7 @@ class RevocationStatus(NamedTuple):
 
     @property
     def whose(self) -> str:
-        """ "the server's certificate" or "intermediate CA <name>"."""
+        """ "the server's certificate" or "CA <name>"."""
         return "the server's certificate" if self.position == 0 else f"CA {self.subject}"
 
 
@@ -72,13 +72,17 @@ class CertRevocation(NamedTuple):
 
 
 class RevocationReport(NamedTuple):
-    statuses: tuple[RevocationStatus, ...]  # every certificate checked, leaf first
+    certificates: tuple[CertRevocation, ...]  # every certificate checked, leaf first
     staple: bool  # the server stapled a response
     must_staple: bool  # the leaf carries the TLS feature status_request
     scts: tuple[Sct, ...]
     java_checks: bool  # the diagnosed Java checks revocation
     java_flags: str  # how it was decided
-    certificates: tuple[CertRevocation, ...] = ()  # the same statuses, per certificate
+
+    @property
+    def statuses(self) -> tuple[RevocationStatus, ...]:
+        """What every source said of every certificate, leaf first."""
+        return tuple(s for c in self.certificates for s in c.statuses)
 
     @property
     def status(self) -> str:
@@ -411,16 +415,6 @@ def must_staple(leaf: Cert) -> bool:
     return feature is not None and x509.TLSFeatureType.status_request in feature
 
 
-def _label(cert: Cert) -> str:
-    from cryptography.x509.oid import NameOID
-
-    try:
-        cn = cert.x.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        return str(cn[0].value) if cn else cert.x.subject.rfc4514_string()
-    except Exception:
-        return "(unreadable name)"
-
-
 def check(
     host: str,
     port: int,
@@ -449,7 +443,7 @@ def check(
     for position, (cert, parent) in enumerate(itertools.pairwise(chain)):
         if position and cert.x.subject == cert.x.issuer:
             break  # a self-issued CA: the anchor
-        name = _label(cert)
+        name = cert.display_name
         found: list[RevocationStatus] = []
         if position == 0 and staple is not None:
             found.append(check_ocsp(staple, cert, parent, "stapled OCSP"))
@@ -463,11 +457,5 @@ def check(
     if staple is not None:
         found_scts += staple_scts(staple)
     return RevocationReport(
-        tuple(s for c in per_cert for s in c.statuses),
-        staple is not None,
-        must_staple(leaf),
-        found_scts[:MAX_SCTS],
-        checks,
-        flags,
-        tuple(per_cert),
+        tuple(per_cert), staple is not None, must_staple(leaf), found_scts[:MAX_SCTS], checks, flags
     )

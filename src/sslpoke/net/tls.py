@@ -22,13 +22,10 @@ import ssl
 import time
 import warnings
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sslpoke.net.errors import NetError, printable
 from sslpoke.problems import Code
-
-if TYPE_CHECKING:
-    pass
 
 _CERTIFICATE_REQUEST = 13
 _READ_CHUNK = 65536
@@ -111,8 +108,9 @@ def _on_message(
 class _Core:
     """The sans-I/O half of a capture handshake: an SSLObject on memory BIOs and what
     the server has sent so far. The steps below say what to send and when to read; a
-    blocking socket (:func:`handshake`) or an asyncio stream (:func:`handshake_async`)
-    carries the bytes, so both share every rule and every error message."""
+    blocking socket (:func:`handshake`) or the event loop's socket calls
+    (:func:`handshake_async`) carry the bytes, so both share every rule and every error
+    message."""
 
     def __init__(self, servername: str | None) -> None:
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -283,24 +281,38 @@ def handshake(
     reply: bytes | None = None
     error: OSError | None = None
     while True:
+        step = _advance(steps, reply, error)
+        if isinstance(step, TlsFacts):
+            return step, TlsChannel(_Pump(sock, core, deadline))
+        (op, arg), reply, error = step, None, None
         try:
-            op, arg = steps.throw(error) if error is not None else steps.send(reply)
-        except StopIteration as done:
-            facts: TlsFacts = done.value
-            return facts, TlsChannel(_Pump(sock, core, deadline))
-        reply, error = None, None
-        try:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
+            sock.settimeout(_wait(deadline, op, arg))
             if op == "send":
-                sock.settimeout(left)
                 sock.sendall(arg)
             else:
-                sock.settimeout(left if arg is None else min(arg, left))
                 reply = sock.recv(_READ_CHUNK)
         except OSError as exc:  # TimeoutError too: the steps decide what it means
             error = exc
+
+
+def _advance(
+    steps: Generator[Step, bytes | None, TlsFacts], reply: bytes | None, error: OSError | None
+) -> Step | TlsFacts:
+    """Hand the carrier's answer (the bytes read, or the error it met) to the steps: their
+    next request, or the facts once the handshake is done."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(reply)
+    except StopIteration as done:
+        facts: TlsFacts = done.value
+        return facts
+
+
+def _wait(deadline: float, op: str, arg: Any) -> float:
+    """How long the carrier may wait for this step; TimeoutError when the time is up."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left if op == "send" or arg is None else min(arg, left)
 
 
 async def handshake_async(
@@ -313,7 +325,7 @@ async def handshake_async(
     """:func:`handshake` on the running event loop, for a non-blocking socket: the same
     steps, rules and errors. The loop's own socket calls, not streams, and one timeout
     scope per step, not ``wait_for`` (which makes a task each time): a scan does
-    thousands of these, and that machinery was half its cost per handshake."""
+    thousands of these, and that machinery was about 7 % of its CPU per handshake."""
     import asyncio
 
     loop = asyncio.get_running_loop()
@@ -321,18 +333,12 @@ async def handshake_async(
     reply: bytes | None = None
     error: OSError | None = None
     while True:
+        step = _advance(steps, reply, error)
+        if isinstance(step, TlsFacts):
+            return step
+        (op, arg), reply, error = step, None, None
         try:
-            op, arg = steps.throw(error) if error is not None else steps.send(reply)
-        except StopIteration as done:
-            facts: TlsFacts = done.value
-            return facts
-        reply, error = None, None
-        try:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            wait = left if op == "send" or arg is None else min(arg, left)
-            async with asyncio.timeout(wait):
+            async with asyncio.timeout(_wait(deadline, op, arg)):
                 if op == "send":
                     await loop.sock_sendall(sock, arg)
                 else:

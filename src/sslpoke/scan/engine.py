@@ -19,6 +19,7 @@ import asyncio
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -67,21 +68,19 @@ class _HostSlots:
 
     def __init__(self, per_host: int) -> None:
         self.per_host = per_host
-        self.slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+        self.slots: dict[str, asyncio.Semaphore] = {}
+        self.users: Counter[str] = Counter()
 
-    def get(self, host: str) -> tuple[asyncio.Semaphore, list[int]]:
-        entry = self.slots.get(host)
-        if entry is None:
-            entry = self.slots[host] = (asyncio.Semaphore(self.per_host), [0])
-        entry[1][0] += 1
-        return entry
+    def get(self, host: str) -> asyncio.Semaphore:
+        if host not in self.slots:
+            self.slots[host] = asyncio.Semaphore(self.per_host)
+        self.users[host] += 1
+        return self.slots[host]
 
     def release(self, host: str) -> None:
-        entry = self.slots.get(host)
-        if entry is not None:
-            entry[1][0] -= 1
-            if entry[1][0] <= 0:
-                del self.slots[host]
+        self.users[host] -= 1
+        if self.users[host] <= 0:
+            del self.users[host], self.slots[host]
 
 
 class LocalBackend:
@@ -122,7 +121,7 @@ class LocalBackend:
         except SslpokeError as exc:
             return ScanResult(spec, None, str(exc), 0.0)
         host = target.host.lower()
-        slot, _ = hosts.get(host)
+        slot = hosts.get(host)
         cap, error = None, None
         try:
             async with slot:

@@ -110,22 +110,18 @@ def _well_formed(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def csv_row_of(data: dict[str, Any]) -> list[str]:
-    """:func:`csv_row` from a JSON record (``--from-jsonl``)."""
-    problems = [p for p in data.get("problems") or [] if isinstance(p, dict)]
+    """:func:`csv_row` from a JSON record (``--from-jsonl``, already well-formed)."""
+    problems = data["problems"]
     errors = [p for p in problems if p.get("severity") == "error"]
-    first = errors[0] if errors else (problems[0] if problems else None)
-    if first is None and isinstance(data.get("error"), dict):
-        first = {"code": data["error"].get("code", ""), "severity": "error",
-                 "message": data["error"].get("message", ""), "fix": ""}  # fmt: skip
+    first = errors[0] if errors else (problems[0] if problems else {})
+    if not first and isinstance(data.get("error"), dict):
+        first = {**data["error"], "severity": "error"}
     return [
-        str(data.get("spec", "")),
+        str(data["spec"]),
         "true" if data.get("ok") else "false",
         str(data.get("exit_code", "")),
-        str((first or {}).get("code", "")),
-        str((first or {}).get("severity", "")),
-        str((first or {}).get("message", "")),
-        str((first or {}).get("fix", "") or ""),
-        f"{float(data.get('seconds') or 0):.3f}",
+        *(str(first.get(k) or "") for k in ("code", "severity", "message", "fix")),
+        f"{data['seconds']:.3f}",
     ]
 
 
@@ -158,43 +154,31 @@ class Summary:
         self.endpoints: dict[str, list[str]] = defaultdict(list)
 
     def add(self, result: ScanResult) -> None:
-        self.total += 1
-        if result.ok:
-            self.trusted += 1
-            return
         r = result.report
-        code = (
-            _error_code(result.error)
-            if r is None
-            else (r.errors[0].code.value if r.errors else "not-trusted")
-        )
-        self.by_code[code] += 1
-        if len(self.endpoints[code]) < 20:
-            self.endpoints[code].append(result.spec)
+        if result.ok or r is None:
+            self._tally(result.spec, result.ok, _error_code(result.error))
+        else:
+            self._tally(result.spec, False, r.errors[0].code.value if r.errors else "not-trusted")
 
     def add_record(self, data: dict[str, Any]) -> None:
-        """:meth:`add` from a JSON record (``--from-jsonl``)."""
+        """:meth:`add` from a JSON record (``--from-jsonl``, already well-formed)."""
+        errors = [p for p in data["problems"] if p.get("severity") == "error"]
+        if errors:
+            code = str(errors[0].get("code"))
+        elif isinstance(data.get("error"), dict):
+            code = str(data["error"].get("code", "bad-input"))
+        else:
+            code = "not-trusted"
+        self._tally(str(data["spec"]), bool(data.get("ok")), code)
+
+    def _tally(self, spec: str, ok: bool, code: str) -> None:
         self.total += 1
-        if data.get("ok"):
+        if ok:
             self.trusted += 1
             return
-        errors = [
-            p
-            for p in data.get("problems") or []
-            if isinstance(p, dict) and p.get("severity") == "error"
-        ]
-        code = (
-            str(errors[0].get("code"))
-            if errors
-            else (
-                str((data.get("error") or {}).get("code", "bad-input"))
-                if isinstance(data.get("error"), dict)
-                else "not-trusted"
-            )
-        )
         self.by_code[code] += 1
         if len(self.endpoints[code]) < 20:
-            self.endpoints[code].append(str(data.get("spec")))
+            self.endpoints[code].append(spec)
 
     def progress_text(self) -> str:
         """ "3 failing: 2 expired, 1 unknown-ca" for the progress line (top three causes)."""
