@@ -18,7 +18,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sslpoke.analysis import Reference
     from sslpoke.net.capture import Capture
@@ -134,7 +134,8 @@ def probe(
 def _with_revocation(
     report: Report, target: Target, chosen: ChosenStore, profile: str, timeout: float
 ) -> Report:
-    """``revocation=True``: the staple, OCSP and CRL for the leaf, as problems.
+    """``revocation=True``: the staple for the leaf, OCSP and CRL for every certificate of
+    the path, as problems.
 
     ``revoked`` is an error when the diagnosed Java checks revocation (or for the
     webpki profile), a warning otherwise: a default Java accepts a revoked certificate.
@@ -143,16 +144,11 @@ def _with_revocation(
     from sslpoke.problems import Code, Problem, Severity
 
     chain = revocation_path(report)
-    security: dict[str, str] = {}
-    if chosen.java_home is not None:
-        from sslpoke.java.rules import read_properties, security_file
+    security: Mapping[str, str] = {}
+    if chosen.java_home is not None:  # java.security as that JVM merges it (ocsp.enable)
+        from sslpoke.java.rules import read_rules
 
-        try:
-            security = read_properties(
-                security_file(chosen.java_home).read_text("utf-8", "replace")
-            )
-        except OSError:
-            security = {}
+        security = read_rules(chosen.java_home, chosen.jvm_properties).security
     from sslpoke.net.capture import open_for_tls
 
     rev = revocation.check(

@@ -103,3 +103,42 @@ def test_a_running_jvm_that_checks_revocation_refuses_a_revoked_intermediate(
     )
     others = [j for j in report.javas if "pid " not in j.java]
     assert others and all(j.ok for j in others), "a default JVM connects to a revoked chain"
+
+
+def test_probe_of_a_jvm_that_checks_revocation(lab: Lab, java: str, tmp_path: Path) -> None:
+    """`sslpoke HOST --java PID --revocation --confirm`: the diagnosed JVM checks
+    revocation (its own -D options and java.security.properties file), so the revoked
+    intermediate is an error; the same JVM, asked, refuses the chain too."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import keytool_import
+
+    with responder() as r:
+        inter, leaf, args = hierarchy(lab, r.url, tmp_path)
+        answer_revoked_intermediate(r, lab, inter, leaf)
+        store = tmp_path / "trust.p12"
+        keytool_import("keytool", store, tmp_path / "root.pem", "root", "pkcs12")
+        security = tmp_path / "ocsp.security"
+        security.write_text("ocsp.enable=true\n")
+        options = (
+            "-Dcom.sun.net.ssl.checkRevocation=true",
+            f"-Djava.security.properties={security}",
+            f"-Djavax.net.ssl.trustStore={store}",
+            "-Djavax.net.ssl.trustStorePassword=changeit",
+        )
+        with running_jvm(java, tmp_path, *options) as pid, s_server(*args) as port:
+            done = subprocess.run(
+                [sys.executable, "-m", "sslpoke", "localhost", str(port), "--java", str(pid),
+                 "--revocation", "--confirm", "--json"],
+                capture_output=True, text=True, timeout=180,
+            )  # fmt: skip
+    data = json.loads(done.stdout)
+    assert done.returncode == 1 and not data["ok"], done.stderr
+    (revoked,) = [p for p in data["problems"] if p["code"] == "revoked"]
+    assert revoked["severity"] == "error" and "checks revocation and fails" in revoked["message"]
+    assert "CA_COMPROMISE" in revoked["message"] and "Pointed Intermediate CA" in revoked["message"]
+    confirmation = data["java_confirmation"]
+    assert confirmation["ok"] is False, confirmation
+    assert "Certificate has been revoked" in json.dumps(confirmation), confirmation

@@ -149,6 +149,7 @@ def test_app_dir_setenv(tmp_path: Path, lab: Lab) -> None:
         "#!/bin/sh\n"
         'JVM_SUPPORT_RECOMMENDED_ARGS="-Djavax.net.ssl.trustStore=/var/atlassian/truststore.jks"\n'
         'CATALINA_OPTS="-Xms1g ${CATALINA_OPTS}"\n'
+        'CATALINA_OPTS="${CATALINA_OPTS} -Dcom.sun.net.ssl.checkRevocation=true"\n'
         'CATALINA_OPTS="${CATALINA_OPTS} -Djavax.net.ssl.trustStorePassword=secret"  # comment\n'
         "export CATALINA_OPTS\n"
     )
@@ -160,6 +161,14 @@ def test_app_dir_setenv(tmp_path: Path, lab: Lab) -> None:
     assert (
         config.store is not None and config.store.fallback
     )  # that file does not exist here: Java falls back
+    # the other TLS options travel with the request: the JVM is judged as it starts
+    from sslpoke.java.discovery import resolve_app_dir
+
+    request = resolve_app_dir(app, java_args=[], password=None)
+    assert "-Dcom.sun.net.ssl.checkRevocation=true" in request.java_args
+    assert [a for a in request.java_args if "secret" in a] == [
+        "-Djavax.net.ssl.trustStorePassword=secret"
+    ]  # the password once, as the trust setting (never printed; stdin for --confirm)
 
 
 def test_report_says_whether_the_java_matters(tmp_path: Path, lab: Lab) -> None:
@@ -351,3 +360,27 @@ def test_unreadable_path_folder_is_skipped(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(Path, "is_file", is_file)
     assert java_on_path({"PATH": f"{locked}:{good}"}) == good / "java"
+
+
+def test_the_tls_options_a_mirrored_jvm_keeps() -> None:
+    """What sslpoke keeps of a JVM's -D options when it mirrors it: those that change TLS
+    or validation; not the truststore ones (they travel apart), no password, nothing else."""
+    from sslpoke.java.options import tls_options
+
+    kept = tls_options(
+        {
+            "com.sun.net.ssl.checkRevocation": "true",
+            "java.security.properties": "/etc/x.security",
+            "jdk.tls.client.protocols": "TLSv1.2",
+            "javax.net.ssl.trustStore": "/s.jks",
+            "javax.net.ssl.keyStorePassword": "secret",
+            "catalina.home": "/opt/tomcat",
+            "ocsp.enable": "true",
+        }
+    )
+    assert kept == [
+        "-Dcom.sun.net.ssl.checkRevocation=true",
+        "-Djava.security.properties=/etc/x.security",
+        "-Djdk.tls.client.protocols=TLSv1.2",
+        "-Docsp.enable=true",
+    ]

@@ -285,8 +285,11 @@ def _revocation_findings(rev: RevocationReport | None) -> list[Finding]:
                     "install a new certificate"
                     if s.position == 0
                     else f"install the CA's current intermediate in place of {s.subject}",
-                    client_fix="-Dcom.sun.net.ssl.checkRevocation=true -Docsp.enable=true "
-                    "(security property) makes Java refuse revoked certificates",
+                    # ocsp.enable is a security property, not a -D one: the form the
+                    # tests' JVMs refuse revoked chains with
+                    client_fix="start Java with -Dcom.sun.net.ssl.checkRevocation=true "
+                    "-Djava.security.properties=/etc/java-ocsp.security, a file holding the "
+                    "line ocsp.enable=true: it then refuses revoked certificates",
                 )
             )
             break

@@ -71,6 +71,7 @@ class AppConfig(NamedTuple):
     settings: options.TrustSettings
     files: tuple[Path, ...]
     store: StoreSummary | None
+    properties: Mapping[str, str] = MappingProxyType({})  # every -D found, no passwords
 
 
 # --- one JVM --------------------------------------------------------------------------
@@ -507,7 +508,15 @@ def read_app_dir(folder: Path) -> AppConfig:
                 "java on PATH (no JRE_HOME, JAVA_HOME or bundled jre)",
             )
     store = summarize_store(home, settings) if home is not None else None
-    return AppConfig(folder, home, home_from, settings, tuple(files), store)
+    return AppConfig(
+        folder,
+        home,
+        home_from,
+        settings,
+        tuple(files),
+        store,
+        MappingProxyType(options.all_properties(tokens, {})),
+    )
 
 
 # --- --java PATH|PID --------------------------------------------------------------------
@@ -531,7 +540,7 @@ def resolve_app_dir(folder: Path, *, java_args: list[str], password: str | None)
             "/opt/atlassian/jira, or its systemd unit, environment file or Kafka properties "
             "file, e.g. /etc/default/jenkins or /etc/kafka/client.properties)"
         )
-    props = _trust_props(config.settings)
+    props = [*_trust_props(config.settings), *options.tls_options(config.properties)]
     return StoreRequest(
         password=password,
         java_args=[*props, *java_args],
@@ -561,7 +570,10 @@ def resolve_java(spec: str, *, java_args: list[str], password: str | None) -> St
         process = read_process(int(spec))
         if process is None:
             raise UsageError(f"--java {spec}: no running Java process with that PID")
-        props = _trust_props(process.settings)
+        # its truststore, and every other -D that changes its TLS or its checks
+        # (checkRevocation, java.security.properties, jdk.tls.*): sslpoke judges, and
+        # --confirm runs, the JVM as it runs
+        props = [*_trust_props(process.settings), *options.tls_options(process.properties)]
         return StoreRequest(
             password=password,
             java_args=[*props, *java_args],

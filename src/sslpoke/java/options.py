@@ -17,6 +17,12 @@ TRUSTSTORE_PASSWORD = "javax.net.ssl.trustStorePassword"
 TRUSTSTORE_TYPE = "javax.net.ssl.trustStoreType"
 TRUST_PROPERTIES = (TRUSTSTORE, TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE)
 OPTION_VARIABLES = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")  # read before the command line
+#: -D properties that change how a JVM speaks TLS or validates certificates: what sslpoke
+#: keeps when it mirrors a running JVM or an application's start scripts
+TLS_PREFIXES = (
+    "javax.net.ssl.", "jdk.tls.", "jdk.security.", "jdk.certpath.", "java.security.",
+    "com.sun.net.ssl.", "com.sun.security.", "ocsp.", "https.", "jsse.", "sun.security.",
+)  # fmt: skip
 LATE_VARIABLES = ("_JAVA_OPTIONS",)  # read after it, so it wins
 
 
@@ -120,3 +126,15 @@ def resolve(
         storetype=values.get(TRUSTSTORE_TYPE) or None,
         sources=sources,
     )
+
+
+def tls_options(props: Mapping[str, str]) -> list[str]:
+    """The TLS and validation ``-D`` options among ``props`` (see TLS_PREFIXES), as
+    tokens; the truststore ones and any password left out (they travel on their own)."""
+    return [
+        f"-D{k}={v}"
+        for k, v in props.items()
+        if k.startswith(TLS_PREFIXES)
+        and k not in TRUST_PROPERTIES
+        and not k.lower().endswith("password")
+    ]
