@@ -142,3 +142,34 @@ def test_probe_of_a_jvm_that_checks_revocation(lab: Lab, java: str, tmp_path: Pa
     confirmation = data["java_confirmation"]
     assert confirmation["ok"] is False, confirmation
     assert "Certificate has been revoked" in json.dumps(confirmation), confirmation
+
+
+@pytest.mark.parametrize(
+    ("option", "server", "code"),
+    [
+        ("-Djdk.tls.namedGroups=secp384r1", ["-tls1_3", "-groups", "ffdhe2048"],
+         "java-no-common-group"),
+        ("-Djdk.tls.client.cipherSuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+         ["-no_tls1_3", "-cipher", "AES128-GCM-SHA256:AES256-SHA"], "java-no-common-suite"),
+    ],
+)  # fmt: skip
+def test_a_running_jvm_is_judged_with_its_groups_and_suites(
+    option: str,
+    server: list[str],
+    code: str,
+    java: str,
+    pki: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The other handshake options of a running JVM, each confirmed by that JVM's own
+    handshake with the same option: sslpoke's verdict and Java's agree."""
+    with running_jvm(java, tmp_path, option) as pid, s_server(*_rsa(pki), *server) as port:
+        report = sslpoke.audit(
+            "localhost", port, truststore=str(pki["root"]), javas="local", confirm=True
+        )
+    (mine,) = [j for j in report.javas if f"pid {pid} " in j.java]
+    assert not mine.ok and mine.code == code, mine
+    assert option in mine.source
+    assert mine.confirmed is not None and mine.confirmed.startswith("FAIL"), mine.confirmed
+    installed = [j for j in report.javas if "pid " not in j.java and "17." in j.java]
+    assert installed and all(j.ok == j.confirmed.startswith("OK") for j in installed if j.confirmed)
