@@ -19,6 +19,8 @@ from pathlib import Path
 from sslpoke.errors import SslpokeError
 from sslpoke.net.channel import Conversation
 from sslpoke.net.errors import NetError
+from sslpoke.net.tls import TlsFacts
+from sslpoke.net.tls13 import Handshake
 from sslpoke.pki.certs import CertificateParseError
 
 HERE = Path(__file__).resolve().parent
@@ -179,6 +181,75 @@ def tls_server_reply_async(data: bytes) -> None:
     asyncio.run(main())
 
 
+_TLS13_KEY = bytes(range(1, 33))  # the client's X25519 key and random: fixed, so a
+_TLS13_RANDOM = bytes(range(64))  # recorded server flight decrypts when replayed
+
+
+def _tls13_client(kind: type[Handshake] | None = None) -> Handshake:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from sslpoke.net import tls13
+
+    key = X25519PrivateKey.from_private_bytes(_TLS13_KEY)
+    return (kind or tls13.Handshake)("fuzz.test", private_key=key, random=_TLS13_RANDOM)
+
+
+_TLS13_SESSION: list[tuple[bytes, bytes]] = []
+
+
+def _tls13_session() -> tuple[bytes, bytes]:
+    """A real TLS 1.3 server flight answering the fixed client (an OpenSSL server in
+    memory, the corpus chain), and its handshake messages as decrypted."""
+    import ssl
+
+    from sslpoke.net import tls13
+
+    if _TLS13_SESSION:
+        return _TLS13_SESSION[0]
+    seen: list[bytes] = []
+
+    class Recording(tls13.Handshake):
+        def plaintext(self, data: bytes) -> TlsFacts | None:
+            seen.append(data)
+            return super().plaintext(data)
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(CORPUS / "chain.pem", _key_file())
+    s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = ctx.wrap_bio(s_in, s_out, server_side=True)
+    client = _tls13_client(Recording)
+    s_in.write(client.hello)
+    with suppress(ssl.SSLWantReadError):
+        server.do_handshake()
+    flight = s_out.read()
+    assert client.feed(flight) is not None
+    _TLS13_SESSION.append((flight, b"".join(seen)))
+    return _TLS13_SESSION[0]
+
+
+def tls13_flight(data: bytes) -> None:
+    """The scan's TLS 1.3 capture by hand: a hostile server flight, records and all."""
+    from sslpoke.net import tls13
+
+    client = _tls13_client()
+    with suppress(tls13.UnusualServerError):
+        cut = len(data) // 3  # in two pieces, as a socket may deliver it
+        if client.feed(data[:cut]) is None:
+            client.feed(data[cut:])
+
+
+def tls13_messages(data: bytes) -> None:
+    """The same, past the encryption: hostile handshake messages as decrypted."""
+    from sslpoke.net import tls13
+
+    flight, _ = _tls13_session()
+    client = _tls13_client()
+    hello = flight[: 5 + int.from_bytes(flight[3:5], "big")]
+    with suppress(tls13.UnusualServerError):
+        client.feed(hello)
+        client.plaintext(data)
+
+
 def server_flight(data: bytes) -> None:
     """The audit's hello reader (audit/wire.py): a hostile first flight, SCT lists and all."""
     from sslpoke.audit import wire
@@ -322,6 +393,8 @@ def seeds() -> dict[str, list[bytes]]:
         "tls_server_reply": [_tls_seed()],
         "tls_server_reply_async": [_tls_seed()],
         "server_flight": [_tls_seed()],
+        "tls13_flight": [_tls13_session()[0]],
+        "tls13_messages": [_tls13_session()[1]],
         "revocation_data": [_ocsp_seed(), _sct_seed()],
         "scan_records": [
             b'{"spec": "a:1", "ok": false, "exit_code": 1, "problems": [{"code": "expired", '
@@ -340,6 +413,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "tls_server_reply": tls_server_reply,
     "tls_server_reply_async": tls_server_reply_async,
     "server_flight": server_flight,
+    "tls13_flight": tls13_flight,
+    "tls13_messages": tls13_messages,
     "revocation_data": revocation_data,
     "scan_records": scan_records,
     **{f"starttls_{p}": starttls(p) for p in TRANSCRIPTS},

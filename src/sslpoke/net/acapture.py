@@ -14,6 +14,7 @@ import socket
 import time
 from concurrent.futures import Executor
 
+from sslpoke.net import tls13
 from sslpoke.net.capture import Capture, capture
 from sslpoke.net.connect import CachingResolver, connect_error, connect_failure, shown_address
 from sslpoke.net.errors import NetError
@@ -23,9 +24,18 @@ from sslpoke.target import Target
 
 
 async def capture_async(
-    target: Target, *, timeout: float, resolver: CachingResolver, executor: Executor
+    target: Target,
+    *,
+    timeout: float,
+    resolver: CachingResolver,
+    executor: Executor,
+    by_hand: bool = True,
 ) -> Capture:
-    """Reach ``target`` and capture its certificates. Raises :class:`NetError`."""
+    """Reach ``target`` and capture its certificates. Raises :class:`NetError`.
+
+    ``by_hand``: try the TLS 1.3 capture of :mod:`sslpoke.net.tls13` first (about half
+    the CPU); a server that is not its plain case gets the OpenSSL capture on a new
+    connection, so what is reported is the same either way."""
     loop = asyncio.get_running_loop()
     if target.starttls is not None or target.application is not None:
         return await loop.run_in_executor(
@@ -40,30 +50,36 @@ async def capture_async(
     deadline = started + timeout
     failures: list[tuple[Code, str]] = []
     for family, socktype, proto, _name, address in infos:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        sock = socket.socket(family, socktype, proto)
-        sock.setblocking(False)
-        try:
-            async with asyncio.timeout(left):
-                await loop.sock_connect(sock, address)
-        except OSError as exc:  # TimeoutError too
-            sock.close()
-            failures.append(connect_error(exc, address, timeout))
-            continue
-        try:
+        for fast in (True, False) if by_hand else (False,):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock = socket.socket(family, socktype, proto)
+            sock.setblocking(False)
             try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                peer = sock.getpeername()
-            except OSError:  # reset already: the handshake below says how
-                peer = address
-            facts = await handshake_async(
-                sock, target.servername, deadline=time.monotonic() + timeout
-            )
-        finally:
-            sock.close()  # no close_notify dance: the capture is done
-        return Capture(target, shown_address(peer), facts, None, None, time.monotonic() - started)
+                async with asyncio.timeout(left):
+                    await loop.sock_connect(sock, address)
+            except OSError as exc:  # TimeoutError too
+                sock.close()
+                failures.append(connect_error(exc, address, timeout))
+                break
+            try:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    peer = sock.getpeername()
+                except OSError:  # reset already: the handshake below says how
+                    peer = address
+                until = time.monotonic() + timeout
+                facts = await (
+                    tls13.handshake_async(sock, target.servername, deadline=until)
+                    if fast
+                    else handshake_async(sock, target.servername, deadline=until)
+                )
+            finally:
+                sock.close()  # no close_notify dance: the capture is done
+            if facts is not None:
+                elapsed = time.monotonic() - started
+                return Capture(target, shown_address(peer), facts, None, None, elapsed)
     raise connect_failure(failures, target.host, target.port, timeout)
 
 

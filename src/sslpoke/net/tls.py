@@ -29,7 +29,7 @@ from sslpoke.problems import Code
 
 _CERTIFICATE_REQUEST = 13
 _READ_CHUNK = 65536
-_MAX_HANDSHAKE_BYTES = 1024 * 1024  # a certificate chain larger than this is hostile
+MAX_HANDSHAKE_BYTES = 1024 * 1024  # a certificate chain larger than this is hostile
 _NOT_TLS_REASONS = (
     "WRONG_VERSION_NUMBER",
     "PACKET_LENGTH_TOO_LONG",
@@ -128,7 +128,7 @@ class _Core:
         if len(self.first_bytes) < 512:
             self.first_bytes += data[: 512 - len(self.first_bytes)]
         self.received += len(data)
-        if self.received > _MAX_HANDSHAKE_BYTES:
+        if self.received > MAX_HANDSHAKE_BYTES:
             raise NetError(
                 Code.HANDSHAKE_FAILURE, "the server sent more than 1 MiB during the handshake"
             )
@@ -168,12 +168,7 @@ def _steps(
     except ssl.SSLError as exc:
         raise _classify(exc, core, sslobj, _requested(sslobj), after_starttls) from None
     except TimeoutError:
-        raise NetError(
-            Code.TIMEOUT,
-            "the server did not complete the TLS handshake in time",
-            said=printable(core.first_bytes) or None,
-            chain=_safe_chain(sslobj),
-        ) from None
+        raise handshake_timeout(core.first_bytes, _safe_chain(sslobj)) from None
     except OSError as exc:
         raise NetError(
             Code.HANDSHAKE_FAILURE,
@@ -187,6 +182,16 @@ def _steps(
         chain=sent_chain(sslobj),
         client_cert_requested=_requested(sslobj),
         servername=servername,
+    )
+
+
+def handshake_timeout(first_bytes: bytes, chain: tuple[bytes, ...]) -> NetError:
+    """The error for a server that did not finish its side of the handshake in time."""
+    return NetError(
+        Code.TIMEOUT,
+        "the server did not complete the TLS handshake in time",
+        said=printable(first_bytes) or None,
+        chain=chain,
     )
 
 

@@ -156,14 +156,28 @@ class LocalBackend:
         rate = _RateLimit(self.rate)
         limit = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
+        # Results leave the loop once per loop pass, as one batch: a hand-over per result
+        # woke the reader thread (and moved the GIL) thousands of times a second.
+        batch: list[ScanResult] = []
+        loop = asyncio.get_running_loop()
+
+        def hand_over() -> None:
+            out.put(batch[:])
+            batch.clear()
+
+        def deliver(result: ScanResult) -> None:
+            if not batch:
+                loop.call_soon(hand_over)
+            batch.append(result)
+
         # blocking steps (STARTTLS dialogues, first lookups) wait here, off the loop
         with ThreadPoolExecutor(max_workers=min(self.concurrency, 256)) as pool:
 
             async def one(spec: str) -> None:
                 try:
-                    out.put(await self._one(spec, hosts, rate, pool))
+                    deliver(await self._one(spec, hosts, rate, pool))
                 except Exception as exc:  # a bug must not lose the endpoint, nor the scan
-                    out.put(
+                    deliver(
                         ScanResult(
                             spec, None, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}", 0.0
                         )
@@ -173,7 +187,7 @@ class LocalBackend:
 
             for spec in specs:
                 await limit.acquire()
-                while out.qsize() > self.concurrency * 4 and not stop.is_set():
+                while out.qsize() > 8 and not stop.is_set():  # batches of results
                     await asyncio.sleep(0.005)  # the reader is behind: let it catch up
                 if stop.is_set():
                     limit.release()
@@ -186,8 +200,15 @@ class LocalBackend:
                     for task in tasks:
                         task.cancel()
                 await asyncio.wait(list(tasks), timeout=0.2)
+            await asyncio.sleep(0)  # the last batch's hand-over runs
 
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
+        for batch in self.run_batches(specs):
+            yield from batch
+
+    def run_batches(self, specs: Iterable[str]) -> Iterator[list[ScanResult]]:
+        """:meth:`run`, the results in the batches the loop hands over (what completed
+        in one pass of it): for a caller that ships results on, one hand-over each."""
         out: queue.Queue[Any] = queue.Queue()
         failure: list[BaseException] = []
         stop = threading.Event()

@@ -6,9 +6,11 @@ runs one :class:`~sslpoke.scan.engine.LocalBackend` per worker process, each wit
 its truststore, rules and caches loaded once, and deals the targets out by host:
 every endpoint of one host goes to the same worker, so the per-host connection
 cap holds exactly and each certificate is validated by one worker only. The
-global rate limit is shared out evenly. Results stream back one by one (pickled
-named tuples) in completion order; input is fed with back-pressure, so memory
-stays bounded however many targets are queued.
+global rate limit is shared out evenly. Results stream back in completion order,
+in the batches each worker's loop completes (pickled named tuples); targets go out
+in chunks of what is ready to read (up to :data:`CHUNK`), with back-pressure, so
+memory stays bounded however many targets are queued. (One hand-over per target and
+per result, measured: the second worker then cost more than it brought.)
 
 Workers are started with ``spawn`` (no fork of a threaded parent); the truststore
 choice is handed over as data (a password travels through the pipe, never on a
@@ -37,7 +39,8 @@ class WorkerError(SslpokeError):
 
 _DONE = "sslpoke-worker-done"
 _FAILED = "sslpoke-worker-failed"
-QUEUE_PER_WORKER = 256
+QUEUE_PER_WORKER = 16  # chunks
+CHUNK = 64  # targets handed to a worker at once, at most
 
 
 def shard_of(spec: str, shards: int) -> int:
@@ -62,13 +65,13 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
 
         def specs() -> Iterator[str]:
             while True:
-                spec = inbox.get()
-                if spec is None:
+                chunk = inbox.get()
+                if chunk is None:
                     return
-                yield spec
+                yield from chunk
 
-        for result in backend.run(specs()):
-            outbox.put(result)
+        for batch in backend.run_batches(specs()):
+            outbox.put(batch)
     except BaseException as exc:  # reported to the parent, which raises it as one line
         outbox.put((_FAILED, f"{type(exc).__name__}: {exc}"))
         return
@@ -109,13 +112,14 @@ class ProcessBackend:
         stop = threading.Event()
         fed: list[BaseException] = []
 
-        def feed() -> None:
+        ready: queue.Queue[Any] = queue.Queue(maxsize=CHUNK * self.workers)
+
+        def read() -> None:  # the targets as they come (a file, or a slow pipe)
             try:
                 for spec in specs:
-                    box = inboxes[shard_of(spec, self.workers)]
                     while not stop.is_set():
                         try:
-                            box.put(spec, timeout=0.5)
+                            ready.put(spec, timeout=0.5)
                             break
                         except queue.Full:
                             continue
@@ -124,11 +128,50 @@ class ProcessBackend:
             except BaseException as exc:  # an unreadable target file, say: raised below
                 fed.append(exc)
             finally:
+                with contextlib.suppress(queue.Full):
+                    ready.put(_DONE, timeout=5)
+
+        def send(box: Any, chunk: list[str]) -> bool:
+            while not stop.is_set():
+                try:
+                    box.put(chunk, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def feed() -> None:
+            # What is ready now goes out in one chunk per worker; a target that is alone
+            # (a slow pipe) goes out alone rather than wait for company.
+            try:
+                ended = False
+                while not ended and not stop.is_set():
+                    try:
+                        batch = [ready.get(timeout=0.5)]
+                    except queue.Empty:
+                        continue
+                    while len(batch) < CHUNK * self.workers:
+                        try:
+                            batch.append(ready.get_nowait())
+                        except queue.Empty:
+                            break
+                    chunks: list[list[str]] = [[] for _ in range(self.workers)]
+                    for item in batch:
+                        if item is _DONE:  # always the last
+                            ended = True
+                            break
+                        chunks[shard_of(item, self.workers)].append(item)
+                    for box, chunk in zip(inboxes, chunks, strict=True):
+                        if chunk and not send(box, chunk):
+                            return
+            finally:
                 for box in inboxes:
                     with contextlib.suppress(Exception):
                         box.put(None, timeout=5)
 
+        reader = threading.Thread(target=read, name="sslpoke-scan-read", daemon=True)
         feeder = threading.Thread(target=feed, name="sslpoke-scan-feed", daemon=True)
+        reader.start()
         feeder.start()
         finished = 0
         try:
@@ -147,7 +190,7 @@ class ProcessBackend:
                 elif isinstance(item, tuple) and len(item) == 2 and item[0] == _FAILED:
                     raise WorkerError(f"a scan worker failed: {item[1]}")
                 else:
-                    yield item
+                    yield from item
             if fed:
                 raise fed[0]
         finally:
@@ -158,6 +201,7 @@ class ProcessBackend:
             for p in procs:
                 p.join(timeout=5)
             feeder.join(timeout=5)
+            reader.join(timeout=5)
             for q in (*inboxes, outbox):
                 q.close()
                 q.cancel_join_thread()

@@ -1,0 +1,142 @@
+"""The scan's capture by hand against real ``openssl s_server`` processes and odd peers.
+
+Differential: for every server the scan's capture (by hand first, OpenSSL when the
+server is not the plain TLS 1.3 case) must give exactly what the OpenSSL capture
+alone gives — the same facts, or the same error in the same words — and the hand
+path must have been taken exactly for the plain servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import sslpoke
+from sslpoke.lab.pki import issue
+from sslpoke.net import tls13
+from sslpoke.net.acapture import capture_async
+from sslpoke.net.connect import CachingResolver
+from sslpoke.net.errors import NetError
+from sslpoke.net.tls import TlsFacts
+from sslpoke.scan.engine import LocalBackend
+from sslpoke.target import parse_target
+from tests.integration.test_audit import s_server
+from tests.rawservers import banner, close_at_once, http_error, raw_server, silent, tls_alert
+
+
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    d = tmp_path_factory.mktemp("tls13")
+    root = issue("S Root", ca=True)
+    inter = issue("S Intermediate", root, ca=True)
+    out = {}
+    for kind in ("ec", "rsa", "ec384"):
+        leaf = issue("localhost", inter, key=kind, sans=["localhost"])
+        (d / f"{kind}.pem").write_bytes(leaf.pem)
+        (d / f"{kind}.key").write_bytes(leaf.key_pem)
+        out[kind] = ["-cert", str(d / f"{kind}.pem"), "-key", str(d / f"{kind}.key")]
+    (d / "inter.pem").write_bytes(inter.pem)
+    (d / "root.pem").write_bytes(root.pem)
+    out["chain"] = ["-cert_chain", str(d / "inter.pem")]
+    out["ca"] = ["-CAfile", str(d / "root.pem")]
+    return out
+
+
+#: name -> (s_server options, whether the capture by hand takes it)
+CASES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "AES-128-GCM": (("ec", "-ciphersuites", "TLS_AES_128_GCM_SHA256"), True),
+    "ChaCha20-Poly1305": (("ec", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"), True),
+    "AES-256-GCM, RSA key, chain": (("rsa", "chain"), True),
+    "P-384 key, ChaCha20 alone": (
+        ("ec384", "chain", "-serverpref", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"),
+        True,
+    ),
+    "HelloRetryRequest (P-256 only)": (("ec", "-groups", "P-256"), False),
+    "TLS 1.2 only": (("ec", "chain", "-tls1_2"), False),
+    "client certificate asked": (("ec", "ca", "-verify", "1"), False),
+    "client certificate required": (("ec", "ca", "-Verify", "1"), False),
+}
+
+
+def _options(chains: dict[str, list[str]], spec: tuple[str, ...]) -> list[str]:
+    return [a for part in spec for a in chains.get(part, [part])]
+
+
+async def _by_hand_alone(port: int) -> TlsFacts | None:
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setblocking(False)
+    try:
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        return await tls13.handshake_async(sock, "localhost", deadline=time.monotonic() + 5)
+    finally:
+        sock.close()
+
+
+async def _capture(port: int, by_hand: bool) -> object:
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            cap = await capture_async(
+                parse_target(f"localhost:{port}"), timeout=5, resolver=CachingResolver(),
+                executor=pool, by_hand=by_hand,
+            )  # fmt: skip
+        except NetError as exc:
+            return ("error", exc.code, str(exc), exc.chain)
+        return cap.tls, cap.peer
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_scan_capture_equals_openssls(case: str, chains: dict[str, list[str]]) -> None:
+    spec, plain = CASES[case]
+    with s_server(*_options(chains, spec)) as port:
+        alone = asyncio.run(_by_hand_alone(port))
+        mixed = asyncio.run(_capture(port, by_hand=True))
+        openssl = asyncio.run(_capture(port, by_hand=False))
+    assert (alone is not None) is plain, alone
+    assert mixed == openssl
+    if plain:
+        assert isinstance(openssl, tuple) and alone == openssl[0]
+
+
+def _write_root(tmp_path: Path) -> Path:
+    root = issue("Unused Root", ca=True)
+    path = tmp_path / "root.pem"
+    path.write_bytes(root.pem)
+    return path
+
+
+PEERS = {
+    "silent": silent,
+    "plain HTTP": http_error,
+    "an alert": tls_alert,
+    "closes at once": close_at_once,
+    "an SMTP banner": banner(b"220 mail.example ESMTP ready\r\n"),
+}
+
+
+def test_odd_peers_get_the_probes_words_and_a_silent_one_one_timeout(tmp_path: Path) -> None:
+    store = _write_root(tmp_path)
+    with raw_server(silent) as p0, raw_server(http_error) as p1, raw_server(tls_alert) as p2, \
+            raw_server(close_at_once) as p3, raw_server(PEERS["an SMTP banner"]) as p4:  # fmt: skip
+        specs = [f"127.0.0.1:{p}" for p in (p0, p1, p2, p3, p4)]
+        started = time.monotonic()
+        results = {r.spec: r for r in LocalBackend(str(store), timeout=1.0).run(specs)}
+        elapsed = time.monotonic() - started
+        singles = {
+            s: sslpoke.probe(
+                s, truststore=str(store), timeout=1.0, no_starttls=True, reference=False
+            )
+            for s in specs
+        }
+    assert elapsed < 1.9  # the silent peer is waited for once, not once per capture
+    racy = f"127.0.0.1:{p3}"  # reset or end of stream: the kernel's timing decides
+    for spec, single in singles.items():
+        report = results[spec].report
+        assert report is not None
+        got = [(p.code, p.message if spec != racy else "") for p in report.problems]
+        assert got == [(p.code, p.message if spec != racy else "") for p in single.problems], spec
