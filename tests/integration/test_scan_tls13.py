@@ -110,30 +110,25 @@ def _write_root(tmp_path: Path) -> Path:
     return path
 
 
-PEERS = {
-    "silent": silent,
-    "plain HTTP": http_error,
-    "an alert": tls_alert,
-    "closes at once": close_at_once,
-    "an SMTP banner": banner(b"220 mail.example ESMTP ready\r\n"),
-}
+SMTP = banner(b"220 mail.example ESMTP ready\r\n")
 
 
 def test_odd_peers_get_the_probes_words_and_a_silent_one_one_timeout(tmp_path: Path) -> None:
     store = _write_root(tmp_path)
     with raw_server(silent) as p0, raw_server(http_error) as p1, raw_server(tls_alert) as p2, \
-            raw_server(close_at_once) as p3, raw_server(PEERS["an SMTP banner"]) as p4:  # fmt: skip
+            raw_server(close_at_once) as p3, raw_server(SMTP) as p4:  # fmt: skip
         specs = [f"127.0.0.1:{p}" for p in (p0, p1, p2, p3, p4)]
+        backend = LocalBackend(str(store), timeout=1.5)
         started = time.monotonic()
-        results = {r.spec: r for r in LocalBackend(str(store), timeout=1.0).run(specs)}
+        results = {r.spec: r for r in backend.run(specs)}
         elapsed = time.monotonic() - started
         singles = {
             s: sslpoke.probe(
-                s, truststore=str(store), timeout=1.0, no_starttls=True, reference=False
+                s, truststore=str(store), timeout=1.5, no_starttls=True, reference=False
             )
             for s in specs
         }
-    assert elapsed < 1.9  # the silent peer is waited for once, not once per capture
+    assert elapsed < 2.9  # the silent peer is waited for once (1.5 s), not once per capture
     racy = f"127.0.0.1:{p3}"  # reset or end of stream: the kernel's timing decides
     for spec, single in singles.items():
         report = results[spec].report

@@ -211,3 +211,18 @@ def test_everything_read_is_bounded() -> None:
     with pytest.raises(tls13.UnusualServerError, match="1 MiB"):
         for _ in range(80):
             shake.feed(b"\x16\x03\x03\x40\x00" + b"\x02\xff\xff\xff" + bytes(2**14 - 4))
+
+
+def test_early_application_data_after_the_finished_is_not_read(tmp_path: Path) -> None:
+    # A server may send data right behind its Finished (an implicit-TLS greeting, say):
+    # the capture is complete without it, as OpenSSL's is.
+    cert, key, issued = _chain(tmp_path, "ec")
+    ctx = _server(cert, key)
+    shake = tls13.Handshake("localhost")
+    s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = ctx.wrap_bio(s_in, s_out, server_side=True)
+    s_in.write(shake.hello)
+    with suppress(ssl.SSLWantReadError):
+        server.do_handshake()
+    facts = shake.feed(s_out.read() + b"\x17\x03\x03\x00\x20" + bytes(32))
+    assert facts is not None and facts.chain == tuple(i.der for i in issued)

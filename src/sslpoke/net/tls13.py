@@ -282,6 +282,9 @@ def _verify(leaf: bytes, scheme: int, signature: bytes, content: bytes) -> None:
 
     try:
         key = _public_key(leaf)
+    except Exception:  # any certificate cryptography cannot read (InvalidVersion, ...)
+        raise UnusualServerError("a leaf certificate left to OpenSSL") from None
+    try:
         ecdsa = {0x0403: ("secp256r1", hashes.SHA256), 0x0503: ("secp384r1", hashes.SHA384),
                  0x0603: ("secp521r1", hashes.SHA512)}  # fmt: skip
         pss = {0x0804: hashes.SHA256, 0x0805: hashes.SHA384, 0x0806: hashes.SHA512}
@@ -348,9 +351,7 @@ class Handshake:
             header, payload = self._buffer[:5], self._buffer[5 : 5 + length]
             self._buffer = self._buffer[5 + length :]
             facts = self._record(kind, header, payload)
-            if facts is not None:
-                if self._buffer:
-                    raise UnusualServerError("bytes after the server's Finished")
+            if facts is not None:  # records after it (early application data) are not read
                 return facts
         return None
 
@@ -552,6 +553,8 @@ async def handshake_async(
             raise handshake_timeout(b"", ()) from None
         return None
     except (UnusualServerError, OSError):
+        return None
+    except Exception:  # a flaw here must not cost the endpoint its capture: OpenSSL's next
         return None
 
 
