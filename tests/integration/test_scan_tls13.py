@@ -9,6 +9,7 @@ path must have been taken exactly for the plain servers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -135,3 +136,26 @@ def test_odd_peers_get_the_probes_words_and_a_silent_one_one_timeout(tmp_path: P
         assert report is not None
         got = [(p.code, p.message if spec != racy else "") for p in report.problems]
         assert got == [(p.code, p.message if spec != racy else "") for p in single.problems], spec
+
+
+def test_a_listener_that_is_not_plain_costs_one_hello_in_vain(tmp_path: Path) -> None:
+    import ssl
+
+    leaf = issue("localhost", sans=["localhost"])
+    (tmp_path / "c.pem").write_bytes(leaf.pem)
+    (tmp_path / "k.pem").write_bytes(leaf.key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    accepted = []
+
+    def serve(conn: socket.socket) -> None:
+        accepted.append(conn)
+        with contextlib.suppress(OSError), ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+
+    with raw_server(serve) as port:
+        specs = [f"localhost:{port}"] * 5  # five names on one TLS 1.2 listener, one by one
+        results = list(LocalBackend(str(tmp_path / "c.pem"), concurrency=1).run(specs))
+    assert [r.report.tls.version for r in results if r.report and r.report.tls] == ["TLSv1.2"] * 5
+    assert len(accepted) == 6  # the first name's hello by hand in vain, then OpenSSL's only

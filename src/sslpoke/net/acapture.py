@@ -22,6 +22,8 @@ from sslpoke.net.tls import handshake_async
 from sslpoke.problems import Code
 from sslpoke.target import Target
 
+NOT_PLAIN_LIMIT = 65536
+
 
 async def capture_async(
     target: Target,
@@ -30,12 +32,16 @@ async def capture_async(
     resolver: CachingResolver,
     executor: Executor,
     by_hand: bool = True,
+    not_plain: set[str] | None = None,
 ) -> Capture:
     """Reach ``target`` and capture its certificates. Raises :class:`NetError`.
 
     ``by_hand``: try the TLS 1.3 capture of :mod:`sslpoke.net.tls13` first (about half
     the CPU); a server that is not its plain case gets the OpenSSL capture on a new
-    connection, so what is reported is the same either way."""
+    connection, so what is reported is the same either way. ``not_plain``: the listening
+    addresses (``ip:port``) that were not, kept across a scan (at most
+    :data:`NOT_PLAIN_LIMIT`): the names they serve next go to OpenSSL at once — a load
+    balancer serving 500 names over TLS 1.2 costs one hello in vain, not 500."""
     loop = asyncio.get_running_loop()
     if target.starttls is not None or target.application is not None:
         return await loop.run_in_executor(
@@ -50,7 +56,9 @@ async def capture_async(
     deadline = started + timeout
     failures: list[tuple[Code, str]] = []
     for family, socktype, proto, _name, address in infos:
-        for fast in (True, False) if by_hand else (False,):
+        listener = f"{address[0]}:{address[1]}"
+        known = not_plain is not None and listener in not_plain
+        for fast in (True, False) if by_hand and not known else (False,):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -80,6 +88,8 @@ async def capture_async(
             if facts is not None:
                 elapsed = time.monotonic() - started
                 return Capture(target, shown_address(peer), facts, None, None, elapsed)
+            if not_plain is not None and len(not_plain) < NOT_PLAIN_LIMIT:
+                not_plain.add(listener)
     raise connect_failure(failures, target.host, target.port, timeout)
 
 

@@ -105,6 +105,7 @@ class LocalBackend:
         self.rate = rate
         self.cache = analysis.ProbeCache()
         self.resolver = CachingResolver()
+        self.not_plain: set[str] = set()  # addresses left to OpenSSL's capture (net/tls13)
 
     async def _one(
         self, spec: str, hosts: _HostSlots, rate: _RateLimit, pool: ThreadPoolExecutor
@@ -128,7 +129,11 @@ class LocalBackend:
                 await rate.wait()
                 try:
                     cap = await capture_async(
-                        target, timeout=self.timeout, resolver=self.resolver, executor=pool
+                        target,
+                        timeout=self.timeout,
+                        resolver=self.resolver,
+                        executor=pool,
+                        not_plain=self.not_plain,
                     )
                 except NetError as exc:
                     error = exc
