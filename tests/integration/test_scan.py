@@ -289,3 +289,30 @@ def test_a_bug_on_one_endpoint_loses_neither_it_nor_the_scan(
     summary = Summary()
     summary.add(broken)
     assert dict(summary.by_code) == {"internal-error": 1}
+
+
+def test_a_slow_pipe_does_not_stall_the_handshakes_in_flight(lab: Lab, tmp_path: Path) -> None:
+    # `nmap ... | sslpoke scan -`: the next target may come seconds later. The first
+    # endpoint's result must come while the input waits (read on the loop, it did not,
+    # and the handshake in flight then timed out).
+    import threading
+
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    first_seen = threading.Event()
+    waited_out: list[bool] = []
+    with serving(lab.scenarios()["trusted"]()) as server:
+        spec = f"localhost:{server.port}"
+
+        def slow_pipe() -> Iterator[str]:
+            yield spec
+            waited_out.append(not first_seen.wait(timeout=20))  # the next line, much later
+            yield spec
+
+        results = []
+        for result in LocalBackend(str(root), timeout=5).run(slow_pipe()):
+            results.append(result)
+            first_seen.set()
+    assert waited_out == [False]  # the first result came while the input was waiting
+    assert [r.ok for r in results] == [True, True], [
+        r.report and r.report.problems for r in results
+    ]

@@ -16,10 +16,11 @@ one per Ray actor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -81,6 +82,69 @@ class _HostSlots:
         self.users[host] -= 1
         if self.users[host] <= 0:
             del self.users[host], self.slots[host]
+
+
+class _Intake:
+    """The targets, read on a thread of their own.
+
+    Read on the loop, a slow pipe (``nmap ... | sslpoke scan -``) stalled every
+    handshake in flight until its next line, and those handshakes then timed out. The
+    thread reads ahead at most ``ahead`` targets, in bursts (it waits until the loop
+    has taken half), and wakes the loop only when it had nothing to take: no hand-over
+    per target."""
+
+    def __init__(self, specs: Iterable[str], ahead: int, stop: threading.Event) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.buffer: deque[str] = deque()
+        self.ahead = max(2, ahead)
+        self.want = threading.Event()  # the loop has taken half: read on
+        self.ready = asyncio.Event()  # something to take, or the end
+        self.ended = False
+        self.error: BaseException | None = None
+        self.stop = stop
+        threading.Thread(
+            target=self._read, args=(specs,), name="sslpoke-scan-input", daemon=True
+        ).start()
+
+    def _read(self, specs: Iterable[str]) -> None:
+        try:
+            for spec in specs:
+                if self.stop.is_set():
+                    return
+                if len(self.buffer) >= self.ahead:
+                    self.want.clear()
+                    while len(self.buffer) >= self.ahead // 2 and not self.stop.is_set():
+                        self.want.wait(0.5)
+                self.buffer.append(spec)
+                if len(self.buffer) == 1:
+                    self._wake()
+        except BaseException as exc:  # an unreadable target file, say: raised on the loop
+            self.error = exc
+        finally:
+            self.ended = True
+            self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            self.loop.call_soon_threadsafe(self.ready.set)
+
+    async def next(self) -> str | None:
+        """The next target; None at the end of the input."""
+        while True:
+            if self.buffer:
+                spec = self.buffer.popleft()
+                if len(self.buffer) < self.ahead // 2:
+                    self.want.set()
+                return spec
+            if self.ended:
+                if self.buffer:
+                    continue
+                if self.error is not None:
+                    raise self.error
+                return None
+            self.ready.clear()
+            if not self.buffer and not self.ended:
+                await self.ready.wait()
 
 
 class LocalBackend:
@@ -155,7 +219,7 @@ class LocalBackend:
         return ScanResult(spec, report, None, time.monotonic() - started)
 
     async def _main(
-        self, specs: Iterator[str], out: queue.Queue[Any], stop: threading.Event
+        self, specs: Iterable[str], out: queue.Queue[Any], stop: threading.Event
     ) -> None:
         hosts = _HostSlots(self.per_host)
         rate = _RateLimit(self.rate)
@@ -190,7 +254,8 @@ class LocalBackend:
                 finally:
                     limit.release()
 
-            for spec in specs:
+            intake = _Intake(specs, self.concurrency * 2, stop)
+            while (spec := await intake.next()) is not None:
                 await limit.acquire()
                 while out.qsize() > 8 and not stop.is_set():  # batches of results
                     await asyncio.sleep(0.005)  # the reader is behind: let it catch up
@@ -218,15 +283,9 @@ class LocalBackend:
         failure: list[BaseException] = []
         stop = threading.Event()
 
-        def guarded() -> Iterator[str]:
-            for spec in specs:
-                if stop.is_set():
-                    return
-                yield spec
-
         def loop() -> None:
             try:
-                asyncio.run(self._main(guarded(), out, stop))
+                asyncio.run(self._main(specs, out, stop))
             except BaseException as exc:  # raised in the caller's thread below
                 failure.append(exc)
             finally:
