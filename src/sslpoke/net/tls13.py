@@ -62,7 +62,6 @@ _CERTIFICATE_VERIFY, _FINISHED = 15, 20
 _HRR_RANDOM = bytes.fromhex(  # SHA-256("HelloRetryRequest"), RFC 8446 4.1.3
     "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
 )
-_X25519 = 29
 _EXT_SNI, _EXT_GROUPS, _EXT_SIGALGS, _EXT_VERSIONS, _EXT_KEY_SHARE = 0, 10, 13, 43, 51
 _EXT_PSK, _EXT_PADDING = 41, 21
 #: TLS 1.3 suites: IANA code -> (OpenSSL's name, hash, key length)
@@ -535,7 +534,7 @@ async def handshake_async(
     loop = asyncio.get_running_loop()
     try:
         shake = Handshake(servername)
-    except UnusualServerError:
+    except Exception:  # a name left to the ssl module, or no template: OpenSSL's then
         return None
     try:
         async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
@@ -552,9 +551,7 @@ async def handshake_async(
         if shake.received == 0:
             raise handshake_timeout(b"", ()) from None
         return None
-    except (UnusualServerError, OSError):
-        return None
-    except Exception:  # a flaw here must not cost the endpoint its capture: OpenSSL's next
+    except Exception:  # UnusualServerError, a reset, or a flaw here: OpenSSL's capture next
         return None
 
 

@@ -169,7 +169,7 @@ class LocalBackend:
         self.rate = rate
         self.cache = analysis.ProbeCache()
         self.resolver = CachingResolver()
-        self.not_plain: set[str] = set()  # addresses left to OpenSSL's capture (net/tls13)
+        self.not_plain: set[str] = set()  # listeners (ip:port) left to OpenSSL (net/tls13)
 
     async def _one(
         self, spec: str, hosts: _HostSlots, rate: _RateLimit, pool: ThreadPoolExecutor
