@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SSLYZE = Path.home() / ".cache" / "sslpoke-bench" / "sslyze-venv" / "bin" / "sslyze"
 
 
@@ -104,6 +105,12 @@ def main() -> int:
     ap.add_argument("--endpoints", type=int, default=2000)
     ap.add_argument("--servers", type=int, default=12)
     args = ap.parse_args()
+    # As an installed package is: bytecode compiled once (pip does it at install; this
+    # machine sets PYTHONDONTWRITEBYTECODE, so an editable checkout would otherwise
+    # compile sslpoke's sources at every start, 0.2 s of a 3 s run). bench/probe_speed.py
+    # does the same.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "sslpoke")],
+                   check=True)  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -112,17 +119,20 @@ def main() -> int:
             specs = [("127.0.0.1", ports[i % len(ports)]) for i in range(args.endpoints)]
             targets = tmp / "targets.txt"
             targets.write_text("".join(f"localhost:{p}\n" for _, p in specs))
-            for workers in ("1", str(os.cpu_count() or 1)):
+            # the default picks the workers itself (here one: every target is localhost)
+            for workers in (None, "1", str(os.cpu_count() or 1)):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 subprocess.run(
                     [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(ca),
-                     "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q", "--workers", workers],
+                     "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q",
+                     *(("--workers", workers) if workers else ())],
                     capture_output=True, timeout=3600,
                 )  # fmt: skip
                 dt = time.perf_counter() - started
                 cpu = _cpu(before, resource.getrusage(resource.RUSAGE_CHILDREN))
-                rows.append((f"sslpoke scan --workers {workers} (Java verdict, JSON lines)",
+                how = f"--workers {workers}" if workers else "(default)"
+                rows.append((f"sslpoke scan {how} (Java verdict, JSON lines)",
                              args.endpoints / dt, dt, cpu / args.endpoints))  # fmt: skip
             before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()

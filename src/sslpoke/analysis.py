@@ -47,6 +47,7 @@ class ProbeCache:
         self.policies: dict[tuple[int, int], Profile] = {}
         self.certs: dict[bytes, Cert] = {}
         self.chain_infos: dict[tuple[object, ...], tuple[CertInfo, ...]] = {}
+        self.stores: dict[int, tuple[ChosenStore, FixContext, TruststoreInfo]] = {}
 
     def policy(self, policy: Profile, chosen: ChosenStore) -> Profile:
         key = (id(policy), id(chosen))
@@ -63,6 +64,16 @@ class ProbeCache:
             for cert in chain:
                 self.certs[cert.der] = cert
         return chain, problems
+
+    def store_parts(self, chosen: ChosenStore) -> tuple[FixContext, TruststoreInfo]:
+        """What the fixes and the report say of the truststore: the same for every
+        endpoint of a scan (the store is chosen once)."""
+        found = self.stores.get(id(chosen))
+        if found is None or found[0] is not chosen:  # the object itself is kept: no id reuse
+            found = (chosen, _fix_context(chosen, None), _store_info(chosen))
+            if len(self.stores) < 64:
+                self.stores[id(chosen)] = found
+        return found[1], found[2]
 
     def chain_info(self, chain: Sequence[Cert], store: TrustStore) -> tuple[CertInfo, ...]:
         key = (tuple(c.der for c in chain), id(store))
@@ -119,11 +130,16 @@ def probe_report(
             validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
             if cache is not None and len(cache.validations) < cache.limit:
                 cache.validations[key] = validation
+    if cache is not None:
+        store_fix, store_info = cache.store_parts(chosen)
+        fix = store_fix._replace(probe_args=_probe_args(target))
+    else:
+        fix, store_info = _fix_context(chosen, target), _store_info(chosen)
     facts = Facts(
         chain=chain,
         store=chosen.store,
         validation=validation,
-        fix=_fix_context(chosen, target),
+        fix=fix,
         hostname=name,
         net_error=error,
         tls_version=cap.tls.version if cap else error.tls_version if error else None,
@@ -144,7 +160,7 @@ def probe_report(
         checked_name=name,
         at=at,
         target=str(target),
-        truststore=_store_info(chosen),
+        truststore=store_info,
         tls=_tls_info(cap, target),
         chain=cache.chain_info(chain, chosen.store) if cache else _chain_info(chain, chosen.store),
         path=_path_steps(validation, chain, chosen.store),
@@ -391,7 +407,7 @@ _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 def shell_quote(text: str) -> str:
     """As shlex.quote (without importing shlex on the probe path)."""
-    if text and all(ch in _SAFE for ch in text):
+    if text and _SAFE.issuperset(text):
         return text
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
@@ -401,14 +417,7 @@ def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
     (``--java PID``, ``--truststore``, the -D flags; never a password) and the probe's own
     options that change what is checked (``--servername``, ``--starttls``)."""
     store = chosen.store
-    probe_args = ""
-    if target is not None:
-        host = f"[{target.host}]" if ":" in target.host else target.host
-        probe_args = f"{host} {target.port}"
-        if target.servername and target.servername != target.host:
-            probe_args += f" --servername {shell_quote(target.servername)}"
-        if target.starttls is not None:
-            probe_args += f" --starttls {target.starttls.value}"
+    probe_args = _probe_args(target)
     if chosen.origin_args:
         store_args = " ".join(shell_quote(a) for a in chosen.origin_args)
     else:
@@ -422,6 +431,19 @@ def _fix_context(chosen: ChosenStore, target: Target | None) -> FixContext:
         bundle=chosen.bundle,
         default_password=chosen.password in (None, DEFAULT_PASSWORD),
     )
+
+
+def _probe_args(target: Target | None) -> str:
+    """The probe's arguments that reach the same server the same way (for fix lines)."""
+    if target is None:
+        return ""
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    probe_args = f"{host} {target.port}"
+    if target.servername and target.servername != target.host:
+        probe_args += f" --servername {shell_quote(target.servername)}"
+    if target.starttls is not None:
+        probe_args += f" --starttls {target.starttls.value}"
+    return probe_args
 
 
 def _store_info(chosen: ChosenStore) -> TruststoreInfo:

@@ -108,12 +108,24 @@ class Target(NamedTuple):
         return f"{host}:{self.port}"
 
 
-def is_ip_literal(text: str) -> bool:
+# Every character an IP literal (IPv4, IPv6, IPv6 with an IPv4 tail) has before a
+# "%scope": a name with any other character is not one, and is told so without the
+# three exceptions ipaddress raises to say it (a third of a scan's target parsing).
+_IP_CHARS = frozenset("0123456789abcdefABCDEF.:")
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    head = text.partition("%")[0]
+    if not head or not _IP_CHARS.issuperset(head):
+        return None
     try:
-        ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def is_ip_literal(text: str) -> bool:
+    return _ip(text) is not None
 
 
 def parse_port(text: str | int) -> int:
@@ -133,10 +145,9 @@ def normalize_host(text: str) -> str:
         text = text[1:-1]
     if not text:
         raise UsageError("missing host name")
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    ip = _ip(text)
+    if ip is not None:
+        return str(ip)
     name = text.rstrip(".").lower()
     if name.isascii():
         ascii_name = name  # already an A-label (or invalid: the label check below says so)

@@ -55,10 +55,38 @@ def test_scan_equals_one_probe_per_endpoint(lab: Lab, tmp_path: Path) -> None:
         got = by_spec[spec]
         assert got["ok"] == report.ok and got["exit_code"] == int(report.exit_code), spec
         assert [p["code"] for p in got["problems"]] == [p.code.value for p in report.problems], spec
+        # the same words and the same fix lines (the scan keeps the store's part of them)
+        assert [(p["message"], p["fix"], p["commands"]) for p in got["problems"]] == [
+            (p.message, p.fix, list(p.commands)) for p in report.problems
+        ], spec
+        assert got["truststore"] == dict(report.truststore._asdict(), notes=[]), spec
     assert by_spec["bad"]["exit_code"] == 3  # "bad" is a host name that does not resolve
     rows = (tmp_path / "out.csv").read_text().splitlines()
     assert rows[0].startswith("target,ok,exit_code,code") and len(rows) == 1 + len(lines)
     assert "of 8 endpoints trusted" in done.stdout or "of 7 endpoints trusted" in done.stdout
+
+
+def test_json_lines_are_the_records_byte_for_byte(lab: Lab, tmp_path: Path) -> None:
+    """The scan writes its JSON lines from pieces it keeps (a certificate's JSON is made
+    once per scan); each line must still be exactly ``json.dumps`` of the record, on the
+    first meeting of a certificate and on every later one, for failures of every kind
+    (no chain at all, an unparsable target) too."""
+    from sslpoke.scan.output import JsonLines, record
+
+    root = write_pem([lab.root], tmp_path / "root.pem")
+    with fleet(lab) as ports:
+        specs = [f"localhost:{p}" for p in ports.values()] * 3 + ["localhost:1", "bad host"]
+        results = list(LocalBackend(str(root), per_host=8).run(specs))
+    assert len(results) == len(specs)
+    lines = JsonLines()
+    for result in results:
+        assert lines(result) == json.dumps(record(result), default=str, ensure_ascii=False)
+    assert 0 < len(lines.pieces) < len(results)  # kept, and met again
+    lines = JsonLines()
+    lines.LIMIT = 1  # a full store of pieces is emptied, not grown
+    for result in results:
+        assert lines(result) == json.dumps(record(result), default=str, ensure_ascii=False)
+        assert len(lines.pieces) <= 1
 
 
 def test_resume_skips_what_was_written(lab: Lab, tmp_path: Path) -> None:
@@ -316,3 +344,35 @@ def test_a_slow_pipe_does_not_stall_the_handshakes_in_flight(lab: Lab, tmp_path:
     assert [r.ok for r in results] == [True, True], [
         r.report and r.report.problems for r in results
     ]
+
+
+def test_workers_by_default_only_as_many_as_the_hosts_fill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 500 targets on, a scan starts one worker per core — but targets are dealt out
+    by host, so one host's many ports would leave every worker but one idle: then the
+    scan runs on one loop. Ports nobody listens on (refused at once)."""
+    from sslpoke.cli import main
+    from sslpoke.scan import procs
+
+    started: list[int] = []
+
+    class Spy(procs.ProcessBackend):
+        def __init__(self, *args: object, workers: int, **engine: object) -> None:
+            started.append(workers)
+            super().__init__(*args, workers=workers, **engine)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(procs, "ProcessBackend", Spy)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    one_host = tmp_path / "one.txt"
+    one_host.write_text("".join(f"127.0.0.1:{p}\n" for p in range(1, 601)))
+    assert main(["scan", str(one_host), "--system", "-q", "--timeout", "2"]) == 1
+    assert started == []
+    hosts = [f"127.0.0.{n}" for n in range(1, 11)]
+    assert len({procs.shard_of(h, 2) for h in hosts}) == 2
+    many = tmp_path / "many.txt"
+    many.write_text("".join(f"{hosts[p % 10]}:{p}\n" for p in range(1, 601)))
+    assert main(["scan", str(many), "--system", "-q", "--timeout", "2"]) == 1
+    assert started == [2]
+    assert procs.useful_workers(["a.example", "A.EXAMPLE:8443", "https://a.example/"], 8) == 1
+    assert procs.useful_workers([], 4) == 1

@@ -40,6 +40,25 @@ def test_importing_sslpoke_stays_light() -> None:
     assert done.returncode == 0 and done.stdout.strip() == "", done.stdout + done.stderr
 
 
+def test_the_probe_does_not_load_the_scan_machinery() -> None:
+    """The one-probe start-up stays lean: a whole probe (here to a port nobody listens
+    on, through capture, diagnosis and report) loads neither asyncio nor the scan's
+    TLS 1.3 capture by hand, which imports cryptography's primitives at once."""
+    code = (
+        "import socket, sys\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "from sslpoke.cli import main\n"
+        "rc = main([f'127.0.0.1:{port}', '--system', '--timeout', '2', '--json'])\n"
+        "heavy = [m for m in ('asyncio', 'sslpoke.net.tls13', 'sslpoke.scan.engine') "
+        "if m in sys.modules]\n"
+        "print(rc, ','.join(heavy), file=sys.stderr)\n"
+    )
+    done = fresh(code)
+    assert done.returncode == 0, done.stderr
+    rc, _, heavy = done.stderr.strip().splitlines()[-1].partition(" ")
+    assert rc != "0" and heavy == "", done.stderr
+
+
 def test_unknown_names_are_attribute_errors() -> None:
     try:
         sslpoke.no_such_thing  # type: ignore[attr-defined]  # noqa: B018

@@ -100,3 +100,31 @@ def test_bad_starttls() -> None:
         parse_target("mail", 25, starttls="gopher")
     with pytest.raises(UsageError, match="contradict"):
         parse_target("mail", 25, starttls="smtp", no_starttls=True)
+
+
+def test_ip_literals_are_told_as_ipaddress_tells_them() -> None:
+    """The quick character check before ipaddress (a scan parses thousands of names)
+    must not change a single answer: differential against ipaddress, seeded."""
+    import ipaddress
+    import random
+
+    from sslpoke.target import is_ip_literal, normalize_host
+
+    def reference(text: str) -> bool:
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return True
+
+    rnd = random.Random(20261202)
+    alphabet = "0123456789abcdefABCDEFxyz.:%[]-_ "
+    cases = ["::1", "fe80::1%eth0", "1.2.3.4", "::ffff:1.2.3.4", "ABCD::", "cafe.be",
+             "deadbeef", "%eth0", "1.2.3.4%x", "", "1.2.3.04", "::", "1::2::3"]  # fmt: skip
+    cases += [
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))) for _ in range(50_000)
+    ]
+    assert [c for c in cases if is_ip_literal(c) != reference(c)] == []
+    assert normalize_host("[FE80::1%eth0]") == str(ipaddress.ip_address("FE80::1%eth0"))
+    assert normalize_host("CAFE.be.") == "cafe.be"
+    assert normalize_host("0:0::1") == "::1"

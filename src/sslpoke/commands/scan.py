@@ -44,7 +44,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="worker processes, targets dealt out by host (default: one per core from "
-        f"{AUTO_WORKERS_FROM} targets on, else 1)",
+        f"{AUTO_WORKERS_FROM} targets on, as many as the hosts fill, else 1)",
     )
     p.add_argument(
         "--per-host",
@@ -243,7 +243,11 @@ def run(args: argparse.Namespace) -> int:
             from sslpoke.errors import UsageError
 
             raise UsageError("--workers must be at least 1")
-        workers = args.workers or ((os.cpu_count() or 1) if len(specs) >= AUTO_WORKERS_FROM else 1)
+        workers = args.workers or 1
+        if args.workers is None and len(specs) >= AUTO_WORKERS_FROM:
+            from sslpoke.scan.procs import useful_workers
+
+            workers = useful_workers(specs, os.cpu_count() or 1)
         if workers > 1:
             from sslpoke.scan.procs import ProcessBackend
 

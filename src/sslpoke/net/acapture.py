@@ -10,6 +10,7 @@ DNS lookups the resolver has not seen yet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from concurrent.futures import Executor
@@ -72,11 +73,8 @@ async def capture_async(
                 failures.append(connect_error(exc, address, timeout))
                 break
             try:
-                try:
+                with contextlib.suppress(OSError):  # reset already: the handshake says how
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    peer = sock.getpeername()
-                except OSError:  # reset already: the handshake below says how
-                    peer = address
                 until = time.monotonic() + timeout
                 facts = await (
                     tls13.handshake_async(sock, target.servername, deadline=until)
@@ -87,7 +85,7 @@ async def capture_async(
                 sock.close()  # no close_notify dance: the capture is done
             if facts is not None:
                 elapsed = time.monotonic() - started
-                return Capture(target, shown_address(peer), facts, None, None, elapsed)
+                return Capture(target, shown_address(address), facts, None, None, elapsed)
             if not_plain is not None and len(not_plain) < NOT_PLAIN_LIMIT:
                 not_plain.add(listener)
     raise connect_failure(failures, target.host, target.port, timeout)

@@ -46,6 +46,14 @@ import struct
 import time
 from typing import Any, NamedTuple
 
+# Imported here, not per call: only the scan imports this module (the probe never does).
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
 from sslpoke.net.tls import (
     MAX_HANDSHAKE_BYTES,
     TlsFacts,
@@ -251,15 +259,11 @@ def _derived(h: str) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _public_key(leaf: bytes) -> Any:
     """The leaf's key (a scan meets the same certificate on many endpoints)."""
-    from cryptography import x509
-
     return x509.load_der_x509_certificate(leaf).public_key()
 
 
 class _Keys:
     def __init__(self, suite: int, secret: bytes) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
-
         _, h, size = _SUITES[suite]
         aead = ChaCha20Poly1305 if suite == 0x1303 else AESGCM
         self.secret = secret
@@ -273,27 +277,33 @@ class _Keys:
         return nonce
 
 
+# TLS 1.3's signature schemes (RFC 8446 4.2.3): ECDSA names its curve, RSA is PSS only.
+_ECDSA: dict[int, tuple[str, type[hashes.HashAlgorithm]]] = {
+    0x0403: ("secp256r1", hashes.SHA256),
+    0x0503: ("secp384r1", hashes.SHA384),
+    0x0603: ("secp521r1", hashes.SHA512),
+}
+_PSS: dict[int, type[hashes.HashAlgorithm]] = {
+    0x0804: hashes.SHA256,
+    0x0805: hashes.SHA384,
+    0x0806: hashes.SHA512,
+}
+
+
 def _verify(leaf: bytes, scheme: int, signature: bytes, content: bytes) -> None:
     """The server's CertificateVerify signature, as TLS 1.3 allows it. Raises UnusualServerError."""
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
-
     try:
         key = _public_key(leaf)
     except Exception:  # any certificate cryptography cannot read (InvalidVersion, ...)
         raise UnusualServerError("a leaf certificate left to OpenSSL") from None
     try:
-        ecdsa = {0x0403: ("secp256r1", hashes.SHA256), 0x0503: ("secp384r1", hashes.SHA384),
-                 0x0603: ("secp521r1", hashes.SHA512)}  # fmt: skip
-        pss = {0x0804: hashes.SHA256, 0x0805: hashes.SHA384, 0x0806: hashes.SHA512}
-        if scheme in ecdsa and isinstance(key, ec.EllipticCurvePublicKey):
-            curve, digest = ecdsa[scheme]
+        if scheme in _ECDSA and isinstance(key, ec.EllipticCurvePublicKey):
+            curve, digest = _ECDSA[scheme]
             if key.curve.name != curve:
                 raise UnusualServerError("the signature's curve is not the key's")
             key.verify(signature, content, ec.ECDSA(digest()))
-        elif scheme in pss and isinstance(key, rsa.RSAPublicKey):
-            digest = pss[scheme]
+        elif scheme in _PSS and isinstance(key, rsa.RSAPublicKey):
+            digest = _PSS[scheme]
             key.verify(signature, content,
                        padding.PSS(padding.MGF1(digest()), padding.PSS.DIGEST_LENGTH), digest())  # fmt: skip
         elif (scheme == 0x0807 and isinstance(key, ed25519.Ed25519PublicKey)) or (
@@ -314,8 +324,6 @@ class Handshake:
     def __init__(
         self, servername: str | None, *, private_key: Any = None, random: bytes | None = None
     ) -> None:
-        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
         self.servername = servername
         self.key = private_key or X25519PrivateKey.generate()
         message = client_hello(servername, self.key.public_key().public_bytes_raw(), random)
@@ -373,8 +381,6 @@ class Handshake:
             return None  # middlebox compatibility
         if kind != _APPDATA or len(payload) < 17:
             raise UnusualServerError("a plaintext record after the ServerHello")
-        from cryptography.exceptions import InvalidTag
-
         keys = self._server
         try:
             inner = keys.aead.decrypt(keys.nonce(), payload, header)
@@ -426,8 +432,6 @@ class Handshake:
             raise UnusualServerError("the session id not echoed, or a suite not offered")
         if share[:4] != b"\x00\x1d\x00\x20" or len(share) != 36:
             raise UnusualServerError("not an X25519 share")
-        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
         try:
             shared = self.key.exchange(X25519PublicKey.from_public_bytes(share[4:]))
         except ValueError:  # an all-zero secret: a small-order point

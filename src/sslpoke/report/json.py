@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sslpoke.report.model import CertInfo, Report
+from sslpoke.report.model import CertInfo, PathStep, Report
 
 SCHEMA_VERSION = 1
 
@@ -27,7 +27,12 @@ def _cert(cert: CertInfo | None, pems: bool = True) -> dict[str, Any] | None:
     return data
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: answered before the isinstance checks
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -42,7 +47,23 @@ def _plain(value: Any) -> Any:
 def to_dict(report: Report, *, pems: bool = True) -> dict[str, Any]:
     """The report as JSON data. ``pems=False`` (a scan's JSON lines): no ``chain`` and
     no PEM in the path, which make a record ten times longer."""
-    data = {
+    data = head(report)
+    data["truststore"] = _plain(report.truststore._asdict()) if report.truststore else None
+    data["tls"] = _plain(report.tls._asdict()) if report.tls else None
+    if pems:
+        data["chain"] = [_cert(c) for c in report.chain]
+    data["path"] = [step_dict(step, pems) for step in report.path]
+    data["problems"] = problems(report)
+    return data
+
+
+# The pieces of :func:`to_dict`, in its key order, for a writer that keeps the JSON of
+# what repeats from report to report (the scan's JSON lines: scan/output.py).
+
+
+def head(report: Report) -> dict[str, Any]:
+    """The keys before ``truststore``."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "kind": report.kind,
         "ok": report.ok,
@@ -54,33 +75,30 @@ def to_dict(report: Report, *, pems: bool = True) -> dict[str, Any]:
         "java_says": _java_says(report),
         "at": report.at.isoformat(),
         "seconds": report.seconds,
-        "truststore": _plain(report.truststore._asdict()) if report.truststore else None,
-        "tls": _plain(report.tls._asdict()) if report.tls else None,
-        "chain": [_cert(c) for c in report.chain] if pems else None,
-        "path": [
-            {
-                "role": step.role.value,
-                "broken": step.broken,
-                "note": step.note,
-                "certificate": _cert(step.cert, pems),
-            }
-            for step in report.path
-        ],
-        "problems": [
-            {
-                "code": p.code.value,
-                "severity": p.severity.value,
-                "cert_index": p.cert_index,
-                "message": p.message,
-                "fix": p.fix,
-                "commands": list(p.commands),
-            }
-            for p in report.problems
-        ],
     }
-    if not pems:
-        del data["chain"]
-    return data
+
+
+def step_dict(step: PathStep, pems: bool) -> dict[str, Any]:
+    return {
+        "role": step.role.value,
+        "broken": step.broken,
+        "note": step.note,
+        "certificate": _cert(step.cert, pems),
+    }
+
+
+def problems(report: Report) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": p.code.value,
+            "severity": p.severity.value,
+            "cert_index": p.cert_index,
+            "message": p.message,
+            "fix": p.fix,
+            "commands": list(p.commands),
+        }
+        for p in report.problems
+    ]
 
 
 def dumps(report: Report) -> str:
