@@ -3,8 +3,8 @@
     .venv/bin/python bench/scan_speed.py [--endpoints 2000] [--servers 10]
 
 Loopback ``openssl s_server`` processes (three chains: trusted, self-signed,
-wrong name) serve ``--endpoints`` targets (each server listed many
-times). Measured: endpoints per second fully diagnosed by ``sslpoke scan`` (the
+wrong name), each on a loopback address of its own (127.0.0.1, 127.0.0.2, ...: a
+fleet's hosts), serve ``--endpoints`` targets (each server listed many times). Measured: endpoints per second fully diagnosed by ``sslpoke scan`` (the
 Java verdict, JSON lines out), by sslyze ``--certinfo`` (its own venv:
 ``~/.cache/sslpoke-bench/sslyze-venv``), and a bare asyncio handshake loop
 (verification off, the ceiling); and the peak memory of ``sslpoke scan`` with
@@ -31,50 +31,60 @@ ROOT = Path(__file__).resolve().parent.parent
 SSLYZE = Path.home() / ".cache" / "sslpoke-bench" / "sslyze-venv" / "bin" / "sslyze"
 
 
-def _port() -> int:
+def _port(ip: str) -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((ip, 0))
         return int(s.getsockname()[1])
 
 
-def _servers(tmp: Path, count: int) -> tuple[list[subprocess.Popen[bytes]], list[int], Path]:
+def _servers(
+    tmp: Path, count: int
+) -> tuple[list[subprocess.Popen[bytes]], list[tuple[str, int]], Path]:
+    """``count`` servers, each on an address of its own (127.0.0.1, 127.0.0.2, ...: a
+    fleet's hosts), the certificates naming those addresses."""
+    ips = [f"127.0.0.{1 + i}" for i in range(count)]
+    names = ",".join(["DNS:localhost", *(f"IP:{ip}" for ip in ips)])
+
     def run(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True)
 
     run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", str(tmp / "ca.key"), "-out", str(tmp / "ca.pem"), "-days", "30", "-subj", "/CN=Bench CA")  # fmt: skip
     kinds = []
-    for name, cn in (("good", "localhost"), ("wrong", "other.example")):
+    for name, cn, san in (
+        ("good", "localhost", names),
+        ("wrong", "other.example", "DNS:other.example"),
+    ):
         key, csr, crt = tmp / f"{name}.key", tmp / f"{name}.csr", tmp / f"{name}.pem"
         run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key),
             "-out", str(csr), "-subj", f"/CN={cn}")  # fmt: skip
         ext = tmp / f"{name}.ext"
-        ext.write_text(f"subjectAltName=DNS:{cn}\n")
+        ext.write_text(f"subjectAltName={san}\n")
         run("x509", "-req", "-in", str(csr), "-CA", str(tmp / "ca.pem"), "-CAkey", str(tmp / "ca.key"),
             "-CAcreateserial", "-out", str(crt), "-days", "30", "-extfile", str(ext))  # fmt: skip
         kinds.append((crt, key))
     run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", str(tmp / "self.key"), "-out", str(tmp / "self.pem"), "-days", "30",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")  # fmt: skip
+        "-subj", "/CN=localhost", "-addext", f"subjectAltName={names}")  # fmt: skip
     kinds.append((tmp / "self.pem", tmp / "self.key"))
-    procs, ports = [], []
-    for i in range(count):
+    procs, listeners = [], []
+    for i, ip in enumerate(ips):
         crt, key = kinds[i % len(kinds)]
-        port = _port()
+        port = _port(ip)
         procs.append(subprocess.Popen(
-            ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(crt), "-key", str(key), "-cert_chain", str(tmp / "ca.pem"), "-www", "-quiet", "-naccept", "1000000"],
+            ["openssl", "s_server", "-accept", f"{ip}:{port}", "-cert", str(crt), "-key", str(key), "-cert_chain", str(tmp / "ca.pem"), "-www", "-quiet", "-naccept", "1000000"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))  # fmt: skip
-        ports.append(port)
-    for port in ports:
+        listeners.append((ip, port))
+    for ip, port in listeners:
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                socket.create_connection((ip, port), timeout=0.2).close()
                 break
             except OSError:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     procs[0].wait(timeout=0.05)
-    return procs, ports, tmp / "ca.pem"
+    return procs, listeners, tmp / "ca.pem"
 
 
 async def _bare(specs: list[tuple[str, int]], concurrency: int) -> None:
@@ -86,9 +96,7 @@ async def _bare(specs: list[tuple[str, int]], concurrency: int) -> None:
     async def one(host: str, port: int) -> None:
         async with sem:
             try:
-                _, writer = await asyncio.open_connection(
-                    host, port, ssl=ctx, server_hostname="localhost"
-                )
+                _, writer = await asyncio.open_connection(host, port, ssl=ctx, server_hostname=None)
                 writer.close()
             except OSError:
                 pass
@@ -114,12 +122,12 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        procs, ports, ca = _servers(tmp, args.servers)
+        procs, listeners, ca = _servers(tmp, args.servers)
         try:
-            specs = [("127.0.0.1", ports[i % len(ports)]) for i in range(args.endpoints)]
+            specs = [listeners[i % len(listeners)] for i in range(args.endpoints)]
             targets = tmp / "targets.txt"
-            targets.write_text("".join(f"localhost:{p}\n" for _, p in specs))
-            # the default picks the workers itself (here one: every target is localhost)
+            targets.write_text("".join(f"{h}:{p}\n" for h, p in specs))
+            # the default picks the workers itself (one per core: the hosts fill them)
             for workers in (None, "1", str(os.cpu_count() or 1)):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
@@ -143,9 +151,7 @@ def main() -> int:
                          cpu / args.endpoints))  # fmt: skip
             if SSLYZE.exists():
                 count = min(args.endpoints, 300)  # sslyze is slow: a sample, rate extrapolated
-                (tmp / "sslyze.txt").write_text(
-                    "".join(f"localhost:{p}\n" for _, p in specs[:count])
-                )
+                (tmp / "sslyze.txt").write_text("".join(f"{h}:{p}\n" for h, p in specs[:count]))
                 started = time.perf_counter()
                 subprocess.run([str(SSLYZE), "--certinfo", "--targets_in", str(tmp / "sslyze.txt"), "--quiet"],
                                capture_output=True, timeout=3600)  # fmt: skip

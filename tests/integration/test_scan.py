@@ -138,7 +138,7 @@ def test_target_sources(tmp_path: Path) -> None:
 def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> None:
     """Two worker processes (targets dealt out by host) and one event loop: the same
     verdict and codes per endpoint; every endpoint of a host goes to one worker."""
-    from sslpoke.scan.procs import ProcessBackend, shard_of
+    from sslpoke.scan.procs import Dealer, ProcessBackend
 
     root = write_pem([lab.root], tmp_path / "root.pem")
     with fleet(lab) as ports:
@@ -155,8 +155,20 @@ def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> No
         assert mine is not None and theirs is not None
         assert mine.ok == theirs.ok, r.spec
         assert [p.code for p in mine.problems] == [p.code for p in theirs.problems], r.spec
-    assert {shard_of(f"localhost:{p}", 2) for p in ports.values()} == {shard_of("localhost", 2)}
-    assert shard_of("LOCALHOST:1", 2) == shard_of("https://localhost/", 2)
+    deal = Dealer(2)
+    assert {deal(f"localhost:{p}") for p in ports.values()} == {deal("LOCALHOST:1")}
+    assert deal("https://localhost/") == deal("localhost") != deal("127.0.0.1")
+    # hosts placed where the fewest endpoints went: a dozen hosts are not left to a hash
+    deal = Dealer(2)
+    for n in range(1, 13):
+        for port in range(1, 11):
+            deal(f"10.0.0.{n}:{port}")
+    assert deal.load == [60, 60]
+    deal = Dealer(2)
+    deal.HOSTS = 1  # past what it remembers, a host still always goes to the same worker
+    assert len({deal(f"x.example:{p}") for p in range(1, 21)}) == 1
+    assert len({deal(f"y.example:{p}") for p in range(1, 21)}) == 1
+    assert len({deal(f"z{n}.example") for n in range(40)}) == 2 and len(deal.hosts) == 1
 
 
 def test_worker_options_are_checked(tmp_path: Path) -> None:
@@ -369,7 +381,6 @@ def test_workers_by_default_only_as_many_as_the_hosts_fill(
     assert main(["scan", str(one_host), "--system", "-q", "--timeout", "2"]) == 1
     assert started == []
     hosts = [f"127.0.0.{n}" for n in range(1, 11)]
-    assert len({procs.shard_of(h, 2) for h in hosts}) == 2
     many = tmp_path / "many.txt"
     many.write_text("".join(f"{hosts[p % 10]}:{p}\n" for p in range(1, 601)))
     assert main(["scan", str(many), "--system", "-q", "--timeout", "2"]) == 1

@@ -1,4 +1,4 @@
-"""The local scan on every core: one worker process per core, targets sharded by host.
+"""The local scan on every core: one worker process per core, targets dealt out by host.
 
 One Python process diagnoses a few hundred endpoints a second, held back by its
 GIL (the handshakes' crypto releases it; the diagnosis does not). This backend
@@ -43,30 +43,60 @@ QUEUE_PER_WORKER = 16  # chunks
 CHUNK = 64  # targets handed to a worker at once, at most
 
 
-def shard_of(spec: str, shards: int) -> int:
-    """The worker for a target: by its host (stable across runs), 0 when unparsable."""
-    if shards <= 1:
-        return 0
+def host_of(spec: str) -> str | None:
+    """The host a target names (lower case), None when it does not parse."""
     from sslpoke.target import parse_target
 
     try:
-        host = parse_target(spec).host.lower()
+        return parse_target(spec).host.lower()
     except SslpokeError:
-        return 0
-    return int.from_bytes(hashlib.blake2b(host.encode(), digest_size=4).digest(), "big") % shards
+        return None
+
+
+class Dealer:
+    """Deals targets out to ``workers`` by host: every endpoint of a host to the same
+    worker (so the per-host cap holds exactly and its certificates are validated by one
+    worker), each new host to the worker with the fewest endpoints so far. (Hashing the
+    host, as before, balanced thousands of hosts but not a dozen: 12 loopback addresses
+    went 9 to one worker and 3 to the other.) Past :data:`HOSTS` hosts remembered, a
+    new host is placed by a hash of its name, which is as stable and needs no memory."""
+
+    HOSTS = 100_000
+
+    def __init__(self, workers: int) -> None:
+        self.load = [0] * max(1, workers)
+        self.hosts: dict[str, int] = {}
+
+    def __call__(self, spec: str) -> int:
+        if len(self.load) == 1:
+            return 0
+        host = host_of(spec)
+        worker = self.hosts.get(host) if host is not None else None
+        if worker is None:
+            if host is not None and len(self.hosts) >= self.HOSTS:
+                digest = hashlib.blake2b(host.encode(), digest_size=4).digest()
+                worker = int.from_bytes(digest, "big") % len(self.load)
+            else:
+                worker = self.load.index(min(self.load))
+                if host is not None:
+                    self.hosts[host] = worker
+        self.load[worker] += 1
+        return worker
 
 
 def useful_workers(specs: Iterable[str], cores: int) -> int:
-    """How many of ``cores`` workers would get targets: the distinct shards among the
-    hosts (targets are dealt out by host, so a scan of one host's many ports keeps one
-    worker busy and would leave the others idle; their start-up and the hand-over
-    through the parent were then pure cost: 5-25 % of the rate measured)."""
-    shards: set[int] = set()
+    """How many of ``cores`` workers would get targets: one per host, at most ``cores``
+    (targets are dealt out by host, so a scan of one host's many ports keeps one worker
+    busy and would leave the others idle; their start-up and the hand-over through the
+    parent were then pure cost: 5-25 % of the rate measured)."""
+    hosts: set[str] = set()
     for spec in specs:
-        shards.add(shard_of(spec, cores))
-        if len(shards) >= cores:
-            break
-    return max(1, len(shards))
+        host = host_of(spec)
+        if host is not None:
+            hosts.add(host)
+            if len(hosts) >= cores:
+                break
+    return max(1, min(cores, len(hosts)))
 
 
 def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> None:
@@ -124,6 +154,7 @@ class ProcessBackend:
             p.start()
         stop = threading.Event()
         fed: list[BaseException] = []
+        deal = Dealer(self.workers)
 
         ready: queue.Queue[Any] = queue.Queue(maxsize=CHUNK * self.workers)
 
@@ -173,7 +204,7 @@ class ProcessBackend:
                         if item is _DONE:  # always the last
                             ended = True
                             break
-                        chunks[shard_of(item, self.workers)].append(item)
+                        chunks[deal(item)].append(item)
                     for box, chunk in zip(inboxes, chunks, strict=True):
                         if chunk and not send(box, chunk):
                             return

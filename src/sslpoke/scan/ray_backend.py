@@ -64,9 +64,10 @@ class RayBackend:
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
         """Targets dealt to actors by host (every endpoint of a host to the same actor,
         so its per-host cap holds), in batches; at most two batches queued per actor."""
-        from sslpoke.scan.procs import shard_of
+        from sslpoke.scan.procs import Dealer
 
         n = len(self.actors)
+        deal = Dealer(n)
         buffers: list[list[str]] = [[] for _ in range(n)]
         pending: set[Any] = set()
 
@@ -81,7 +82,7 @@ class RayBackend:
                     return
 
         for spec in specs:
-            i = shard_of(spec, n)
+            i = deal(spec)
             buffers[i].append(spec)
             if len(buffers[i]) >= self.batch:
                 pending.add(self.actors[i].scan.remote(buffers[i]))
