@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sslpoke.report.model import CertInfo, PathStep, Report
 
@@ -48,8 +48,8 @@ def to_dict(report: Report, *, pems: bool = True) -> dict[str, Any]:
     """The report as JSON data. ``pems=False`` (a scan's JSON lines): no ``chain`` and
     no PEM in the path, which make a record ten times longer."""
     data = head(report)
-    data["truststore"] = _plain(report.truststore._asdict()) if report.truststore else None
-    data["tls"] = _plain(report.tls._asdict()) if report.tls else None
+    data["truststore"] = plain_tuple(report.truststore)
+    data["tls"] = plain_tuple(report.tls)
     if pems:
         data["chain"] = [_cert(c) for c in report.chain]
     data["path"] = [step_dict(step, pems) for step in report.path]
@@ -76,6 +76,11 @@ def head(report: Report) -> dict[str, Any]:
         "at": report.at.isoformat(),
         "seconds": report.seconds,
     }
+
+
+def plain_tuple(value: NamedTuple | None) -> dict[str, Any] | None:
+    """A report's named tuple (truststore, TLS) as JSON data."""
+    return _plain(value._asdict()) if value is not None else None
 
 
 def step_dict(step: PathStep, pems: bool) -> dict[str, Any]:

