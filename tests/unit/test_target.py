@@ -124,7 +124,14 @@ def test_ip_literals_are_told_as_ipaddress_tells_them() -> None:
     cases += [
         "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))) for _ in range(50_000)
     ]
+    # and real addresses, written every way ipaddress accepts (upper case, IPv4 tails, scopes)
+    for _ in range(5_000):
+        v4 = ipaddress.IPv4Address(rnd.getrandbits(32))
+        v6 = ipaddress.IPv6Address(rnd.getrandbits(128))
+        cases += [str(v4), str(v6), v6.exploded.upper(), f"{v6}%eth{rnd.randint(0, 9)}",
+                  f"::ffff:{v4}", f"64:ff9b::{v4}"]  # fmt: skip
     assert [c for c in cases if is_ip_literal(c) != reference(c)] == []
+    assert sum(map(reference, cases)) >= 30_000  # the valid ones are really there
     assert normalize_host("[FE80::1%eth0]") == str(ipaddress.ip_address("FE80::1%eth0"))
     assert normalize_host("CAFE.be.") == "cafe.be"
     assert normalize_host("0:0::1") == "::1"

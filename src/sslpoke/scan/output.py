@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from sslpoke.report import json as rjson
 from sslpoke.scan.engine import ScanResult
 
 CSV_COLUMNS = ("target", "ok", "exit_code", "code", "severity", "message", "fix", "seconds")
@@ -33,9 +34,7 @@ def record(result: ScanResult) -> dict[str, Any]:
             "exit_code": 70 if code == "internal-error" else 2,
             "error": {"code": code, "message": result.error},
         }
-    from sslpoke.report.json import to_dict
-
-    data = to_dict(result.report, pems=False)  # `sslpoke HOST --json` has the PEMs
+    data = rjson.to_dict(result.report, pems=False)  # `sslpoke HOST --json` has the PEMs
     data["spec"] = result.spec
     return data
 
@@ -54,8 +53,6 @@ class JsonLines:
         self.pieces: dict[object, str] = {}
 
     def __call__(self, result: ScanResult) -> str:
-        from sslpoke.report import json as rjson
-
         r = result.report
         if r is None:
             return _dumps(record(result))
@@ -91,15 +88,11 @@ def _dumps(data: Any) -> str:
 
 
 def _store_json(store: Any) -> str:
-    from sslpoke.report.json import plain_tuple
-
-    return _dumps(plain_tuple(store))
+    return _dumps(rjson.plain_tuple(store))
 
 
 def _step_json(step: Any) -> str:
-    from sslpoke.report.json import step_dict
-
-    return _dumps(step_dict(step, False))
+    return _dumps(rjson.step_dict(step, False))
 
 
 def done_specs(path: Path) -> set[str]:
