@@ -226,3 +226,19 @@ def test_early_application_data_after_the_finished_is_not_read(tmp_path: Path) -
         server.do_handshake()
     facts = shake.feed(s_out.read() + b"\x17\x03\x03\x00\x20" + bytes(32))
     assert facts is not None and facts.chain == tuple(i.der for i in issued)
+
+
+def test_client_keys_serve_many_handshakes_then_a_new_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tls13.ClientKeys, "USES", 3)
+    keys = tls13.ClientKeys()
+    got = [keys.next() for _ in range(7)]
+    assert got[0] is got[1] is got[2] and got[3] is got[4] is got[5]
+    assert len({id(k) for k in got}) == 3
+    cert, key, issued = _chain(tmp_path, KEYS["P-256"]())
+    ctx = _server(cert, key)
+    for _ in range(2):  # one key, two complete handshakes the server accepts
+        facts, server = _in_memory(ctx, tls13.Handshake("localhost", private_key=got[0]))
+        assert facts is not None and facts.chain == tuple(i.der for i in issued)
+        assert server.version() == "TLSv1.3"

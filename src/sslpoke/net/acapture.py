@@ -34,6 +34,7 @@ async def capture_async(
     executor: Executor,
     by_hand: bool = True,
     not_plain: set[str] | None = None,
+    keys: tls13.ClientKeys | None = None,
 ) -> Capture:
     """Reach ``target`` and capture its certificates. Raises :class:`NetError`.
 
@@ -42,7 +43,8 @@ async def capture_async(
     connection, so what is reported is the same either way. ``not_plain``: the listening
     addresses (``ip:port``) that were not, kept across a scan (at most
     :data:`NOT_PLAIN_LIMIT`): the names they serve next go to OpenSSL at once — a load
-    balancer serving 500 names over TLS 1.2 costs one hello in vain, not 500."""
+    balancer serving 500 names over TLS 1.2 costs one hello in vain, not 500.
+    ``keys``: the scan's client keys for the TLS 1.3 capture (:class:`tls13.ClientKeys`)."""
     loop = asyncio.get_running_loop()
     if target.starttls is not None or target.application is not None:
         return await loop.run_in_executor(
@@ -77,7 +79,12 @@ async def capture_async(
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 until = time.monotonic() + timeout
                 facts = await (
-                    tls13.handshake_async(sock, target.servername, deadline=until)
+                    tls13.handshake_async(
+                        sock,
+                        target.servername,
+                        deadline=until,
+                        private_key=keys.next() if keys is not None else None,
+                    )
                     if fast
                     else handshake_async(sock, target.servername, deadline=until)
                 )

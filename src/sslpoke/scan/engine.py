@@ -24,10 +24,13 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sslpoke.net.connect import CachingResolver
 from sslpoke.report.model import Report
+
+if TYPE_CHECKING:
+    from sslpoke.net.tls13 import ClientKeys
 
 _END = object()
 INTERNAL_ERROR = "internal error (a bug in sslpoke: please report it)"
@@ -170,6 +173,7 @@ class LocalBackend:
         self.cache = analysis.ProbeCache()
         self.resolver = CachingResolver()
         self.not_plain: set[str] = set()  # listeners (ip:port) left to OpenSSL (net/tls13)
+        self.keys: ClientKeys | None = None  # the TLS 1.3 capture's client keys, made on the loop
 
     async def _one(
         self, spec: str, hosts: _HostSlots, rate: _RateLimit, pool: ThreadPoolExecutor
@@ -198,6 +202,7 @@ class LocalBackend:
                         resolver=self.resolver,
                         executor=pool,
                         not_plain=self.not_plain,
+                        keys=self.keys,
                     )
                 except NetError as exc:
                     error = exc
@@ -221,6 +226,10 @@ class LocalBackend:
     async def _main(
         self, specs: Iterable[str], out: queue.Queue[Any], stop: threading.Event
     ) -> None:
+        if self.keys is None:
+            from sslpoke.net.tls13 import ClientKeys
+
+            self.keys = ClientKeys()
         hosts = _HostSlots(self.per_host)
         rate = _RateLimit(self.rate)
         limit = asyncio.Semaphore(self.concurrency)

@@ -200,13 +200,14 @@ def csv_row(result: ScanResult) -> list[str]:
 
 
 class Summary:
-    """Counts by code and the endpoints per cause, kept small (first 20 per cause)."""
+    """Counts by code and the endpoints per cause, kept small (the first 20 distinct per cause)."""
 
     def __init__(self) -> None:
         self.total = 0
         self.trusted = 0
         self.by_code: Counter[str] = Counter()
         self.endpoints: dict[str, list[str]] = defaultdict(list)
+        self.repeats: Counter[str] = Counter()  # results for an endpoint already sampled
 
     def add(self, result: ScanResult) -> None:
         r = result.report
@@ -232,8 +233,11 @@ class Summary:
             self.trusted += 1
             return
         self.by_code[code] += 1
-        if len(self.endpoints[code]) < 20:
-            self.endpoints[code].append(spec)
+        shown = self.endpoints[code]
+        if spec in shown:  # a target listed twice is one endpoint, shown once
+            self.repeats[code] += 1
+        elif len(shown) < 20:
+            shown.append(spec)
 
     def progress_text(self) -> str:
         """ "3 failing: 2 expired, 1 unknown-ca" for the progress line (top three causes)."""
@@ -255,12 +259,15 @@ class Summary:
         ]
         for code, n in self.by_code.most_common(10):
             shown = self.endpoints[code]
-            more = f" and {n - len(shown)} more" if n > len(shown) else ""
+            # the endpoints not named: exact while every one is sampled (fewer than 20);
+            # past that, the results less the repeats of sampled endpoints
+            rest = (len(shown) if len(shown) < 20 else n - self.repeats[code]) - min(5, len(shown))
+            more = f" and {rest} more" if rest > 0 else ""
             out.append(
                 [
                     (f"  {code:24}", "warn"),
                     (f"{n:6}  ", "bold"),
-                    (", ".join(shown[:5]) + (", …" if len(shown) > 5 else "") + more, None),
+                    (", ".join(shown[:5]) + more, None),
                 ]
             )
         return out
