@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +39,25 @@ def write_p12(certs: list[Issued], path: Path, password: bytes = b"changeit") ->
     )
     path.write_bytes(data)
     return path
+
+
+def as_nobody(ask: Callable[[], str]) -> str:
+    """``ask()`` run as user and group 65534 ('nobody') in a forked child, its answer
+    back through a pipe: how root tests what another user may not read."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write_end, ask().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    answer = os.read(read_end, 65536).decode()
+    os.close(read_end)
+    return answer
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sslpoke.errors import StoreError
 from sslpoke.lab.scenarios import Lab
 from sslpoke.stores import StoreType, jks, load_truststore
-from tests.conftest import write_p12, write_pem
+from tests.conftest import as_nobody, write_p12, write_pem
 
 
 def test_pem_bundle_and_der(lab: Lab, tmp_path: Path) -> None:
@@ -102,20 +102,6 @@ def test_permission_denied(tmp_path: Path, lab: Lab) -> None:
     locked = write_pem([lab.root], tmp_path / "locked.pem")
     assert _read_reason(locked) == "read"  # also imports all a read needs, before any setuid
     locked.chmod(0)
-    if os.geteuid() != 0:
-        reason = _read_reason(locked)
-    else:  # root reads anything: ask as 'nobody', in a forked child
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgid(65534)
-                os.setuid(65534)
-                os.write(write_end, _read_reason(locked).encode())
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        os.waitpid(pid, 0)
-        reason = os.read(read_end, 100).decode()
-        os.close(read_end)
+    # root reads anything: then ask as 'nobody', in a forked child
+    reason = _read_reason(locked) if os.geteuid() != 0 else as_nobody(lambda: _read_reason(locked))
     assert reason == "unreadable"

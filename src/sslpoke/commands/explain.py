@@ -46,16 +46,15 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from sslpoke.commands.common import store_request
     from sslpoke.errors import UsageError
     from sslpoke.logs.explain import explain, to_dict, to_lines
+    from sslpoke.userfiles import check_readable
 
     paths = list(args.logfiles) or ["-"]
     for p in paths:
-        if p != "-" and not Path(p).is_file():
-            raise UsageError(f"{p}: no such log file")
+        if p != "-":
+            check_readable(p, "log file")  # a pipe too: <(zcat catalina.out.1.gz)
     if paths == ["-"] and sys.stdin.isatty():
         raise UsageError("give log files, or pipe a log into sslpoke explain")
     since = parse_since(args.since) if args.since else None

@@ -97,14 +97,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
 
 def _specs(args: argparse.Namespace) -> Iterator[str]:
     from sslpoke.errors import UsageError
-    from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
+    from sslpoke.scan.targets import MAX_LINE, MAX_TARGET_CHARS, from_app_dir, from_lines, urls_in
+    from sslpoke.userfiles import lines, open_text, read_text
 
     for name in args.hosts_from:
-        try:
-            text = Path(name).read_text("utf-8", "replace")[: 64 << 20]
-        except OSError as exc:
-            raise UsageError(f"--hosts-from {name}: {exc.strerror}") from None
-        yield from urls_in(text)
+        yield from urls_in(read_text(name, "file (--hosts-from)", 64 << 20))
     if args.from_app_dir:
         folder = Path(args.from_app_dir)
         if not folder.is_dir():
@@ -121,13 +118,10 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
         if name == "-":
             if sys.stdin.isatty():
                 raise UsageError("give a file of targets, or pipe targets into sslpoke scan")
-            yield from from_lines(sys.stdin)
+            yield from from_lines(lines(sys.stdin, width=MAX_LINE, limit=MAX_TARGET_CHARS))
             continue
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"{name}: no such file of targets")
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            yield from from_lines(fh)
+        with open_text(name, "file of targets") as fh:  # a pipe too: <(nmap ... -oG -)
+            yield from from_lines(lines(fh, width=MAX_LINE, limit=MAX_TARGET_CHARS))
 
 
 def _from_jsonl(args: argparse.Namespace) -> int:
@@ -148,15 +142,16 @@ def _from_jsonl(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if clash:
         raise UsageError(f"--from-jsonl reads an earlier scan: it takes no {', '.join(clash)}")
+    from sslpoke.userfiles import check_readable, open_output
+
     path = Path(args.from_jsonl)
-    if not path.is_file():
-        raise UsageError(f"--from-jsonl {path}: no such file")
+    check_readable(args.from_jsonl, "file of scan records (--from-jsonl)")
     summary = Summary()
     html_records: list[dict[str, object]] = []
     with contextlib.ExitStack() as stack:
         writer = None
         if args.csv:
-            fh = stack.enter_context(Path(args.csv).open("w", encoding="utf-8"))
+            fh = stack.enter_context(open_output(args.csv, "--csv"))
             writer = csvmod.writer(fh, lineterminator="\n")
             writer.writerow(CSV_COLUMNS)
         for data in read_records(path):
@@ -170,7 +165,8 @@ def _from_jsonl(args: argparse.Namespace) -> int:
     if args.html:
         from sslpoke.scan.html import render
 
-        Path(args.html).write_text(render(html_records), encoding="utf-8")
+        with open_output(args.html, "--html") as out:
+            out.write(render(html_records))
     return _finish(args, summary, 0, sys.stdout)
 
 
@@ -210,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     from sslpoke.commands.common import store_request
     from sslpoke.scan.engine import Backend, LocalBackend
     from sslpoke.scan.output import Summary, Writers, done_specs
+    from sslpoke.userfiles import open_output
 
     if args.from_jsonl:
         return _from_jsonl(args)
@@ -262,7 +259,9 @@ def run(args: argparse.Namespace) -> int:
             jsonl = sys.stdout
         elif jsonl_path:
             mode = "a" if args.resume else "w"
-            jsonl = stack.enter_context(Path(jsonl_path).open(mode, encoding="utf-8"))
+            jsonl = stack.enter_context(
+                open_output(jsonl_path, "--resume" if args.resume else "--jsonl", mode)
+            )
             if args.resume and _ends_mid_line(Path(jsonl_path)):
                 jsonl.write("\n")  # the interrupted run's last line stays apart (and unread)
         csv_fh = None
@@ -271,8 +270,10 @@ def run(args: argparse.Namespace) -> int:
 
             from sslpoke.scan.output import CSV_COLUMNS
 
-            csv_fh = stack.enter_context(Path(args.csv).open("w", encoding="utf-8"))
+            csv_fh = stack.enter_context(open_output(args.csv, "--csv"))
             csvmod.writer(csv_fh, lineterminator="\n").writerow(CSV_COLUMNS)
+        # opened before the scan: a path that cannot be written fails now, not after it
+        html = stack.enter_context(open_output(args.html, "--html")) if args.html else None
         writers = Writers(jsonl, csv_fh)
         html_records: list[dict[str, object]] = []
         if show:
@@ -314,10 +315,10 @@ def run(args: argparse.Namespace) -> int:
                 summary.add(result)
                 _keep(html_records, result, args.html)
         writers.flush()
-    if args.html:
-        from sslpoke.scan.html import render
+        if html is not None:
+            from sslpoke.scan.html import render
 
-        Path(args.html).write_text(render(html_records), encoding="utf-8")
+            html.write(render(html_records))
     out = sys.stderr if jsonl is sys.stdout else sys.stdout
     return _finish(args, summary, len(skip), out)
 

@@ -47,18 +47,17 @@ class Explanation(NamedTuple):
 
 
 def _lines(path: str) -> Iterable[str]:
+    """The log's lines (a pipe too), each held to the parser's width, up to 2 GiB."""
     import sys
 
+    from sslpoke.logs.parse import MAX_LINE
+    from sslpoke.userfiles import lines, open_text
+
     if path == "-":
-        yield from sys.stdin
+        yield from lines(sys.stdin, width=MAX_LINE, limit=MAX_LOG_BYTES)
         return
-    read = 0
-    with Path(path).open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            read += len(line)
-            if read > MAX_LOG_BYTES:
-                return
-            yield line
+    with open_text(path, "log file") as fh:
+        yield from lines(fh, width=MAX_LINE, limit=MAX_LOG_BYTES)
 
 
 def group_events(found: Iterable[Event]) -> list[Group]:

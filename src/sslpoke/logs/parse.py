@@ -50,7 +50,9 @@ _IN_MESSAGE = [
     re.compile(r"simple bind failed: (?P<host>[^:\s;]+):(?P<port>\d+)"),
     re.compile(r"Could not connect to SMTP host: (?P<host>[^,\s]+), port: (?P<port>\d+)"),
     re.compile(r"Couldn't connect to host, port: (?P<host>[^,\s]+), (?P<port>\d+)"),
-    re.compile(r"Unable to connect to the server at (?P<url>\S+?)[ .]"),
+    # Jira: "... at https://ldap.corp.example.com:636 due to the following exception:"
+    # (the name's dots are its own; only a sentence's last period is not)
+    re.compile(r"Unable to connect to the server at (?P<url>\S+?)\.?(?:\s|$)"),
     re.compile(r"caught when processing request to \{s?\}->(?P<url>https?://\S+?)(?::\s|\s|$)"),
     re.compile(r"Could not download: (?P<url>https?://\S+)"),
     re.compile(r"Connect to (?P<host>[\w.-]+):(?P<port>\d+) (?:\[[^\]]*\] )?failed"),
@@ -102,16 +104,26 @@ def _endpoint(text: str) -> tuple[str | None, int | None, str | None]:
             groups = m.groupdict()
             if groups.get("url"):
                 return _from_url(groups["url"])
-            return groups.get("host"), int(groups["port"]) if groups.get("port") else None, None
+            port = int(groups["port"][:6]) if groups.get("port") else None
+            return groups.get("host"), port if port and 0 < port < 65536 else None, None
     m = _URL.search(text)
     if m:
         return _from_url(m.group("url"))
     return None, None, None
 
 
+_BARE = re.compile(r"(?P<host>[\w.-]+|\[[0-9a-fA-F:.]+\])(?::(?P<port>\d{1,5}))?/?")
+
+
 def _from_url(url: str) -> tuple[str | None, int | None, str | None]:
     from urllib.parse import urlsplit
 
+    if "://" not in url:  # a name without a scheme: host[:port]
+        m = _BARE.fullmatch(url.rstrip(".,;"))
+        if m is None:
+            return None, None, None
+        port = int(m.group("port")) if m.group("port") else None
+        return m.group("host").strip("[]"), port if port is None or 0 < port < 65536 else None, None
     try:
         parts = urlsplit(url.rstrip(".,;"))
         return parts.hostname, parts.port, url.rstrip(".,;")

@@ -110,6 +110,10 @@ def done_specs(path: Path) -> set[str]:
                     done.add(spec)
     except FileNotFoundError:
         return done
+    except OSError as exc:  # a folder, not readable
+        from sslpoke.errors import InputError
+
+        raise InputError(f"--resume {path}: cannot read it ({exc.strerror})") from None
     return done
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 MAX_TARGETS = 1_000_000
 MAX_LINE = 8192
+MAX_TARGET_CHARS = 1 << 30  # a file of targets is read up to 1 GiB (blank lines count too)
 
 _NMAP = re.compile(r"^Host:\s+(?P<ip>\S+)\s+\((?P<name>[^)]*)\)\s+Ports:\s+(?P<ports>.*)$")
 _URL = re.compile(
@@ -85,7 +86,10 @@ def from_app_dir(folder: Path) -> list[str]:
     found: dict[str, None] = {}
     for path in dict.fromkeys(candidates):
         try:
-            text = path.read_text("utf-8", "replace")[: 4 << 20]
+            if not path.is_file():  # a folder or a pipe named *.xml: not a config
+                continue
+            with path.open("r", encoding="utf-8", errors="replace") as fh:
+                text = fh.read(4 << 20)
         except OSError:
             continue
         for m in _JDBC.finditer(text):

@@ -1,0 +1,105 @@
+"""Files a user names on the command line: logs and target lists read as text, reports
+written. (Truststores and certificates have their own readers, in :mod:`sslpoke.stores`
+and :mod:`sslpoke.certfiles`.)
+
+Every way a path can fail is one clear line (:class:`~sslpoke.errors.InputError`,
+exit code 2): missing, a folder, not readable (with its owner and mode, since at
+2 a.m. the log is usually the application user's), not writable. Pipes are files
+here: ``sslpoke explain <(zcat catalina.out.1.gz)`` and ``/dev/stdin`` are read
+like any log. Reading is bounded: a line is never held longer than the reader asks
+for (the rest of a longer one is read and dropped in pieces), and a file is not read
+past a limit, so ``/dev/zero`` or a binary file named by mistake costs time, never
+memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from sslpoke.errors import InputError
+
+
+def _owner(st: os.stat_result) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(st.st_uid).pw_name
+    except (ImportError, KeyError):
+        return str(st.st_uid)
+
+
+def check_readable(path: str, what: str) -> None:
+    """Raise :class:`InputError` unless ``path`` can be opened and read as a ``what``
+    (a regular file, or a pipe or device: anything but a folder)."""
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied (a folder on the way is closed)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: a folder, not a {what}")
+    if not os.access(path, os.R_OK):
+        owner = _owner(st)
+        who = "root (sudo)" if owner == "root" else f"{owner} (sudo -u {owner} ...) or as root"
+        raise InputError(
+            f"{path}: permission denied (owned by {owner}, mode {stat.S_IMODE(st.st_mode):03o}): "
+            f"run sslpoke as {who}"
+        )
+
+
+def open_text(path: str, what: str) -> IO[str]:
+    """``path`` opened for reading text (UTF-8, undecodable bytes replaced), or one
+    clear :class:`InputError`."""
+    check_readable(path, what)
+    try:
+        return Path(path).open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def lines(fh: IO[str], *, width: int, limit: int) -> Iterator[str]:
+    """``fh``'s lines, each cut to ``width`` characters (the rest of a longer line is
+    read and dropped in pieces, never held whole), until ``limit`` characters are read."""
+    read = 0
+    while read < limit:
+        line = fh.readline(width)
+        if not line:
+            return
+        read += len(line)
+        if len(line) >= width and not line.endswith("\n"):
+            while read < limit:  # the rest of an overlong line: dropped
+                rest = fh.readline(width)
+                read += len(rest)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
+
+
+def read_text(path: str, what: str, limit: int) -> str:
+    """At most ``limit`` characters of ``path``, or one clear :class:`InputError`."""
+    with open_text(path, what) as fh:
+        try:
+            return fh.read(limit)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def open_output(path: str, what: str, mode: str = "w") -> IO[str]:
+    """``path`` opened for writing text (``mode`` ``"w"`` or ``"a"``), or one clear
+    :class:`InputError` naming the option (``what``, e.g. ``--csv``)."""
+    try:
+        if Path(path).is_dir():
+            raise InputError(f"{what} {path}: a folder, not a file")
+        return Path(path).open(mode, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot write it ({exc.strerror})") from None
+
+
+__all__ = ["check_readable", "lines", "open_output", "open_text", "read_text"]
