@@ -102,30 +102,43 @@ def test_could_not_connect_exit_3(tmp_path: Path, lab: Lab) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "needle"),
+    ("args", "needles"),
     [
-        (["example.com", "0"], "invalid port 0"),
-        (["example.com", "http"], "invalid port 'http'"),
-        (["exa mple.com"], "invalid host name"),
-        (["ftp2://example.com"], "unknown URL scheme"),
-        (["example.com:443", "444"], "two different ports"),
-        (["example.com", "--timeout", "-1"], "--timeout"),
-        (["example.com", "--truststore", "/nonexistent/cacerts"], "no such file"),
-        (["example.com", "--profile", "chrome"], "invalid choice"),
-        (["verify", "/nonexistent/leaf.pem"], "no such file"),
-        (["verify", "{leaf}", "--at", "yesterday"], "--at"),
-        (["verify", "{zero}"], "the file is empty (0 bytes)"),
-        (["verify", "{leaf}", "--truststore", "{zero}"], "the file is empty (0 bytes)"),
-        (["localhost", "1", "--source-address", "192.0.2.7"], "not an address of this machine"),
+        (["example.com", "0"], ("invalid port 0",)),
+        (["example.com", "http"], ("invalid port 'http'",)),
+        (["exa mple.com"], ("invalid host name",)),
+        (["ftp2://example.com"], ("unknown URL scheme",)),
+        (["example.com:443", "444"], ("two different ports",)),
+        (["example.com", "--timeout", "-1"], ("--timeout",)),
+        (["example.com", "--timeout", "nan"], ("give a positive number of seconds",)),
+        (["explain", "{leaf}", "--timeout", "inf"], ("give a positive number of seconds",)),
+        (["audit", "example.com", "--timeout", "0"], ("give a positive number of seconds",)),
+        (["scan", "{leaf}", "--rate", "nan"], ("argument --rate: give a positive number",)),
+        (["scan", "{leaf}", "--concurrency", "0"], ("--concurrency: give a whole number from 1",)),
+        (["scan", "{leaf}", "--per-host", "-3"], ("--per-host: give a whole number from 1",)),
+        (["scan", "{zero}", "-q"], ("nothing to scan: ", "zero.pem: no target in it")),
+        (["scan", "--from-app-dir", "{dir}", "-q"], ("--from-app-dir", "names no endpoint")),
+        (["example.com", "--truststore", "/nonexistent/cacerts"], ("no such file",)),
+        (["example.com", "--profile", "chrome"], ("invalid choice",)),
+        (["verify", "/nonexistent/leaf.pem"], ("no such file",)),
+        (["verify", "{leaf}", "--at", "yesterday"], ("--at",)),
+        (["verify", "{zero}"], ("the file is empty (0 bytes)",)),
+        (["verify", "{leaf}", "--truststore", "{zero}"], ("the file is empty (0 bytes)",)),
+        (["localhost", "1", "--source-address", "192.0.2.7"], ("not an address of this machine",)),
     ],
 )
-def test_bad_usage_is_one_line(args: list[str], needle: str, tmp_path: Path, lab: Lab) -> None:
+def test_bad_usage_is_one_line(
+    args: list[str], needles: tuple[str, ...], tmp_path: Path, lab: Lab
+) -> None:
     leaf = tmp_path / "leaf.pem"
     leaf.write_bytes(lab.leaf().pem)
     zero = tmp_path / "zero.pem"
     zero.write_bytes(b"")
-    done = sslpoke(*(a.replace("{leaf}", str(leaf)).replace("{zero}", str(zero)) for a in args))
-    assert_one_line_error(done, 2, needle)
+    filled = (
+        a.replace("{leaf}", str(leaf)).replace("{zero}", str(zero)).replace("{dir}", str(tmp_path))
+        for a in args
+    )
+    assert_one_line_error(sslpoke(*filled), 2, *needles)
 
 
 def test_bad_store_files(tmp_path: Path, lab: Lab) -> None:

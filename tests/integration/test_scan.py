@@ -181,7 +181,7 @@ def test_worker_options_are_checked(tmp_path: Path) -> None:
         [sys.executable, "-m", "sslpoke", "scan", str(targets), "--workers", "0", "-q"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert done.returncode == 2 and "--workers must be at least 1" in done.stderr
+    assert done.returncode == 2 and "--workers: give a whole number from 1 to 64" in done.stderr
     try:
         ProcessBackend(str(tmp_path / "missing.pem"), workers=2)
     except StoreError as exc:

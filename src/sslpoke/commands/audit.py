@@ -8,6 +8,8 @@ import sys
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.common import seconds
+
     p.add_argument(
         "host", metavar="HOST", help="host name, IP address or URL (ldaps://, smtp://...)"
     )
@@ -20,7 +22,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-starttls", action="store_true", help="TLS at once even on a STARTTLS port")
     p.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="per connection (default 5)"
+        "--timeout", type=seconds, default=5.0, metavar="SECONDS", help="per connection (default 5)"
     )
     p.add_argument(
         "--max-connections",

@@ -4,13 +4,62 @@ options, the output options, and the report's rendering (text or JSON)."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sslpoke.report.model import JavaVerdict, Report
     from sslpoke.truststore_choice import StoreRequest
+
+
+MAX_SECONDS = 86400.0
+
+
+def seconds(text: str) -> float:
+    """An argparse type for a timeout: a positive, finite number of seconds, at most a
+    day (``nan`` passed a ``<= 0`` check, and ``inf`` would wait on a silent server for
+    ever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_SECONDS:  # false for nan too
+        raise argparse.ArgumentTypeError(
+            f"give a positive number of seconds, at most {MAX_SECONDS:.0f} (not {text!r})"
+        )
+    return value
+
+
+def per_second(text: str) -> float:
+    """An argparse type for a rate: a positive, finite number per second."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"give a positive number per second (not {text!r})")
+    return value
+
+
+def count(low: int, high: int) -> Any:
+    """An argparse type for a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"give a whole number from {low} to {high} (not {text!r})"
+            )
+        return value
+
+    parse.__name__ = "count"  # argparse names the type in some messages
+    return parse
 
 
 def store_options(p: argparse.ArgumentParser) -> None:
@@ -59,7 +108,7 @@ def connection_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="limit for each network step (default 10)",

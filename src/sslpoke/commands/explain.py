@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.commands.common import store_options
+    from sslpoke.commands.common import seconds, store_options
 
     p.add_argument(
         "logfiles",
@@ -24,7 +24,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="only failures from then on: 2026-11-30, '2026-11-30 14:00', or 2h, 3d",
     )
     p.add_argument("--no-probe", action="store_true", help="do not probe the endpoints found")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS")
     p.add_argument("--json", action="store_true", help="print the groups as JSON")
     store_options(p)
 

@@ -13,7 +13,7 @@ AUTO_WORKERS_FROM = 500  # below this, starting worker processes costs more than
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.commands.common import store_options
+    from sslpoke.commands.common import count, per_second, seconds, store_options
 
     p.add_argument(
         "targets",
@@ -37,26 +37,32 @@ def add_options(p: argparse.ArgumentParser) -> None:
         "connected to",
     )
     p.add_argument(
-        "--concurrency", type=int, default=64, metavar="N", help="endpoints in flight (default 64)"
+        "--concurrency",
+        type=count(1, 4096),
+        default=64,
+        metavar="N",
+        help="endpoints in flight (default 64)",
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=count(1, 64),
         metavar="N",
         help="worker processes, targets dealt out by host (default: one per core from "
         f"{AUTO_WORKERS_FROM} targets on, as many as the hosts fill, else 1)",
     )
     p.add_argument(
         "--per-host",
-        type=int,
+        type=count(1, 4096),
         default=5,
         metavar="N",
         help="connections at once per host (default 5)",
     )
-    p.add_argument("--rate", type=float, metavar="N", help="at most N new connections per second")
+    p.add_argument(
+        "--rate", type=per_second, metavar="N", help="at most N new connections per second"
+    )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="per endpoint step (default 10)",
@@ -91,7 +97,9 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="run on Ray: auto (RAY_ADDRESS or a local Ray), local, or ray://head:10001 "
         "(pip install 'sslpoke[ray]')",
     )
-    p.add_argument("--ray-actors", type=int, metavar="N", help="Ray actors (default: the CPUs)")
+    p.add_argument(
+        "--ray-actors", type=count(1, 4096), metavar="N", help="Ray actors (default: the CPUs)"
+    )
     store_options(p)
 
 
@@ -122,6 +130,26 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
             continue
         with open_text(name, "file of targets") as fh:  # a pipe too: <(nmap ... -oG -)
             yield from from_lines(lines(fh, width=MAX_LINE, limit=MAX_TARGET_CHARS))
+
+
+def _nothing_to_scan(args: argparse.Namespace) -> str:
+    """Why a scan has no target, per source: a wrong folder must not pass for a clean fleet."""
+    said = []
+    if args.targets or not (args.hosts_from or args.from_app_dir or args.from_java is not None):
+        files = [("standard input" if f == "-" else f) for f in args.targets or ["-"]]
+        said.append(f"{', '.join(files)}: no target in it")
+    said += [f"--hosts-from {f}: no URL in it" for f in args.hosts_from]
+    if args.from_app_dir:
+        said.append(
+            f"--from-app-dir {args.from_app_dir}: its configuration names no endpoint "
+            "(dbconfig.xml, confluence.cfg.xml, *.properties, *.xml; and under config/)"
+        )
+    if args.from_java is not None:
+        said.append(
+            f"--from-java {args.from_java}: the JVM names no endpoint and is connected to no "
+            "service port"
+        )
+    return "nothing to scan: " + "; ".join(said)
 
 
 def _from_jsonl(args: argparse.Namespace) -> int:
@@ -204,6 +232,7 @@ def _ends_mid_line(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from sslpoke.commands.common import store_request
+    from sslpoke.errors import InputError
     from sslpoke.scan.engine import Backend, LocalBackend
     from sslpoke.scan.output import Summary, Writers, done_specs
     from sslpoke.userfiles import open_output
@@ -218,7 +247,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--json and --jsonl - both write to stdout: give --jsonl a file")
     if args.resume:
         skip = done_specs(Path(args.resume))
-    specs = [s for s in _specs(args) if s not in skip]
+    given = list(_specs(args))
+    if not given:
+        raise InputError(_nothing_to_scan(args))
+    specs = [s for s in given if s not in skip]
     engine = {
         "profile": args.profile,
         "timeout": args.timeout,
@@ -236,10 +268,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         import os
 
-        if args.workers is not None and args.workers < 1:
-            from sslpoke.errors import UsageError
-
-            raise UsageError("--workers must be at least 1")
         workers = args.workers or 1
         if args.workers is None and len(specs) >= AUTO_WORKERS_FROM:
             from sslpoke.scan.procs import useful_workers

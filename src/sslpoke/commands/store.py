@@ -12,7 +12,7 @@ from sslpoke.errors import InputError, UsageError
 
 
 def add_store_options(p: argparse.ArgumentParser) -> None:
-    from sslpoke.commands.common import store_options
+    from sslpoke.commands.common import seconds, store_options
 
     sub = p.add_subparsers(dest="store_action", metavar="audit|update", parser_class=type(p))
     audit = sub.add_parser("audit", help="compare a truststore with Mozilla's and the JDK's roots")
@@ -31,7 +31,7 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
         help="also probe each endpoint of FILE (host[:port] or URL per line) and say which "
         "chain to roots that are missing, distrusted or expiring",
     )
-    audit.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    audit.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS")
     update = sub.add_parser("update", help="add the missing TLS roots (locked, backed up, atomic)")
     store_options(update)
     update.add_argument(
@@ -52,12 +52,14 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
+    from sslpoke.commands.common import seconds
+
     sub = p.add_subparsers(dest="data_action", metavar="update|show", parser_class=type(p))
     update = sub.add_parser("update", help="fetch Mozilla's current root list from the CCADB")
     from sslpoke.data.ccadb import CCADB_MOZILLA_URL
 
     update.add_argument("--url", default=CCADB_MOZILLA_URL, help="the CCADB report to read")
-    update.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+    update.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS")
     update.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="say which reference data sslpoke uses, and its date")
     show.add_argument("--json", action="store_true")
