@@ -5,8 +5,9 @@ and :mod:`sslpoke.certfiles`.)
 Every way a path can fail is one clear line (:class:`~sslpoke.errors.InputError`,
 exit code 2): missing, a folder, not readable (with its owner and mode, since at
 2 a.m. the log is usually the application user's), not writable. Pipes are files
-here: ``sslpoke explain <(zcat catalina.out.1.gz)`` and ``/dev/stdin`` are read
-like any log. Reading is bounded: a line is never held longer than the reader asks
+here: ``sslpoke explain <(journalctl -u jira)`` and ``/dev/stdin`` are read like any
+log, and a log reader may ask for gzip to be read decompressed (``catalina.out.1.gz``,
+told by its first bytes, so a pipe of one too). Reading is bounded: a line is never held longer than the reader asks
 for (the rest of a longer one is read and dropped in pieces), and a file is not read
 past a limit, so ``/dev/zero`` or a binary file named by mistake costs time, never
 memory.
@@ -14,6 +15,7 @@ memory.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Iterator
@@ -54,14 +56,32 @@ def check_readable(path: str, what: str) -> None:
         )
 
 
-def open_text(path: str, what: str) -> IO[str]:
+def open_text(path: str, what: str, *, gunzip: bool = False) -> IO[str]:
     """``path`` opened for reading text (UTF-8, undecodable bytes replaced), or one
-    clear :class:`InputError`."""
+    clear :class:`InputError`. ``gunzip``: a gzip file (told by its first bytes, a pipe
+    too) is read decompressed — a rotated ``catalina.out.1.gz`` is a log like any."""
     check_readable(path, what)
     try:
-        return Path(path).open(encoding="utf-8", errors="replace")
+        raw = Path(path).open("rb")  # noqa: SIM115 (handed to the text reader, which closes it)
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        return text_of(raw, gunzip=gunzip)
+    except OSError as exc:
+        raw.close()
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def text_of(raw: io.BufferedReader, *, gunzip: bool = False) -> io.TextIOWrapper:
+    """A binary stream (a file, a pipe, ``sys.stdin.buffer``) as UTF-8 text, undecodable
+    bytes replaced; ``gunzip``: decompressed when its first bytes say gzip."""
+    if gunzip and raw.peek(2)[:2] == b"\x1f\x8b":
+        import gzip
+
+        return io.TextIOWrapper(
+            gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8", errors="replace"
+        )
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
 
 
 def lines(fh: IO[str], *, width: int, limit: int) -> Iterator[str]:
@@ -102,4 +122,4 @@ def open_output(path: str, what: str, mode: str = "w") -> IO[str]:
         raise InputError(f"{what} {path}: cannot write it ({exc.strerror})") from None
 
 
-__all__ = ["check_readable", "lines", "open_output", "open_text", "read_text"]
+__all__ = ["check_readable", "lines", "open_output", "open_text", "read_text", "text_of"]

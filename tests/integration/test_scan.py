@@ -107,6 +107,8 @@ def test_resume_skips_what_was_written(lab: Lab, tmp_path: Path) -> None:
     ]  # after the cut line
     assert sorted(written) == sorted(specs[2:]), written
     assert "resumed: 2 endpoints" in done.stdout
+    # the summary and the exit code cover the whole scan, the endpoints done before too
+    assert f"of {len(specs)} endpoints trusted" in done.stdout and done.returncode == 1
 
 
 def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: Path) -> None:

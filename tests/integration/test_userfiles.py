@@ -79,6 +79,18 @@ def test_scan_reads_targets_from_a_pipe() -> None:
         (["scan", "{targets}", "--html", "{dir}", "-q"], "--html"),
         (["scan", "{targets}", "--jsonl", "{dir}", "-q"], "--jsonl"),
         (["scan", "{targets}", "--resume", "{dir}", "-q"], "--resume"),
+        # an output that is an input, or another output: the list read must not be emptied
+        (
+            ["scan", "{targets}", "--jsonl", "{targets}", "-q"],
+            "--jsonl {targets} is also a file of targets",
+        ),
+        (
+            ["scan", "{targets}", "--csv", "{dir}/o", "--html", "{dir}/o", "-q"],
+            "--html {dir}/o is also --csv",
+        ),
+        (["scan", "--hosts-from", "{targets}", "--resume", "{targets}"], "is also --hosts-from"),
+        # --resume appends: a file a scan did not write is not written into
+        (["scan", "{targets}", "--resume", "{notes}", "-q"], "not the JSON lines of a scan"),
     ],
 )
 def test_a_path_that_cannot_be_used_is_one_line(
@@ -86,11 +98,18 @@ def test_a_path_that_cannot_be_used_is_one_line(
 ) -> None:
     targets = tmp_path / "targets.txt"
     targets.write_text("127.0.0.1:1\n")
-    done = sslpoke(
-        *(a.replace("{dir}", str(tmp_path)).replace("{targets}", str(targets)) for a in args)
-    )
-    assert_one_line_error(done, 2, needle)
-    assert not (tmp_path / "no").exists()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hosts to check on Monday\n127.0.0.1:1\n")
+
+    def filled(text: str) -> str:
+        for key, path in (("{dir}", tmp_path), ("{targets}", targets), ("{notes}", notes)):
+            text = text.replace(key, str(path))
+        return text
+
+    assert_one_line_error(sslpoke(*(filled(a) for a in args)), 2, filled(needle))
+    assert not (tmp_path / "no").exists() and not (tmp_path / "o").exists()
+    assert targets.read_text() == "127.0.0.1:1\n"
+    assert notes.read_text() == "hosts to check on Monday\n127.0.0.1:1\n"
 
 
 def test_an_unreadable_log_names_its_owner(tmp_path: Path) -> None:
@@ -149,3 +168,44 @@ def test_lines_are_held_to_a_width_and_reading_to_a_limit() -> None:
     endless = _Recorder("z" * 1_000_000)  # /dev/zero, a binary file: no newline at all
     assert list(lines(endless, width=100, limit=10_000)) == ["z" * 100]
     assert endless.tell() <= 10_000 + 100  # stopped at the limit, not at the end
+
+
+def test_explain_reads_rotated_gzip_logs(tmp_path: Path) -> None:
+    """catalina.out.1.gz as a file, through a pipe, on standard input; a .gz cut short
+    (rotated while written) gives what it holds; a damaged one is one line."""
+    import gzip
+
+    packed = gzip.compress((PKIX * 2).encode())
+    log = tmp_path / "catalina.out.1.gz"
+    log.write_bytes(packed)
+
+    def targets(done: subprocess.CompletedProcess[str]) -> list[tuple[str, int]]:
+        assert done.returncode == 1, done.stderr
+        return [(g["target"], g["count"]) for g in json.loads(done.stdout)["groups"]]
+
+    want = [("https://ldap.example.test:636", 2)]
+    assert targets(sslpoke("explain", str(log), "--no-probe", "--json")) == want
+    piped = subprocess.run(
+        [sys.executable, "-m", "sslpoke", "explain", "--no-probe", "--json"],
+        input=packed, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert json.loads(piped.stdout)["groups"][0]["count"] == 2, piped.stderr
+    many = gzip.compress((PKIX * 400).encode(), mtime=0)
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(many[: len(many) // 2])
+    found = json.loads(sslpoke("explain", str(cut), "--no-probe", "--json").stdout)["groups"]
+    assert found and 0 < found[0]["count"] < 400
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"not gzip at all" * 10)
+    assert_one_line_error(sslpoke("explain", str(bad), "--no-probe"), 2, "bad.gz: cannot read it")
+
+
+def test_scan_refuses_a_binary_file(tmp_path: Path) -> None:
+    """A .gz or a program named by mistake must not send its fragments to DNS."""
+    import gzip
+
+    packed = tmp_path / "targets.txt.gz"
+    packed.write_bytes(gzip.compress(b"a.example\n" * 100))
+    packed.write_bytes(packed.read_bytes() + b"\x00")  # gzip's output need not hold a NUL
+    done = sslpoke("scan", str(packed), "-q", "--system")
+    assert_one_line_error(done, 2, "targets.txt.gz: binary data, not targets (a NUL byte")

@@ -126,10 +126,53 @@ def _specs(args: argparse.Namespace) -> Iterator[str]:
         if name == "-":
             if sys.stdin.isatty():
                 raise UsageError("give a file of targets, or pipe targets into sslpoke scan")
-            yield from from_lines(lines(sys.stdin, width=MAX_LINE, limit=MAX_TARGET_CHARS))
+            read = lines(sys.stdin, width=MAX_LINE, limit=MAX_TARGET_CHARS)
+            yield from from_lines(read, "standard input")
             continue
         with open_text(name, "file of targets") as fh:  # a pipe too: <(nmap ... -oG -)
-            yield from from_lines(lines(fh, width=MAX_LINE, limit=MAX_TARGET_CHARS))
+            yield from from_lines(lines(fh, width=MAX_LINE, limit=MAX_TARGET_CHARS), name)
+
+
+def _no_input_overwritten(args: argparse.Namespace) -> None:
+    """Refuse an output that is also an input or another output (``sslpoke scan
+    hosts.txt --jsonl hosts.txt`` would empty the list it reads)."""
+    from sslpoke.errors import UsageError
+
+    inputs = [("a file of targets", f) for f in args.targets if f != "-"]
+    inputs += [("--hosts-from", f) for f in args.hosts_from]
+    outputs = [
+        (option, f)
+        for option, f in (
+            ("--jsonl", args.jsonl), ("--resume", args.resume), ("--csv", args.csv),
+            ("--html", args.html),
+        )
+        if f and f != "-"
+    ]  # fmt: skip
+    for i, (option, out) in enumerate(outputs):
+        for what, other in inputs + outputs[:i]:
+            try:
+                same = Path(out).samefile(other)
+            except OSError:  # one does not exist yet: the same only by its path
+                same = Path(out).resolve() == Path(other).resolve()
+            if same:
+                raise UsageError(f"{option} {out} is also {what} ({other}): give another file")
+
+
+def _take_resumed(
+    args: argparse.Namespace, summary: Any, csv_fh: Any, html_records: list[dict[str, object]]
+) -> None:
+    """The records an interrupted run wrote, into this run's summary, CSV and HTML."""
+    import csv as csvmod
+
+    from sslpoke.scan.output import csv_row_of, read_records
+
+    writer = csvmod.writer(csv_fh, lineterminator="\n") if csv_fh is not None else None
+    for data in read_records(Path(args.resume)):
+        summary.add_record(data)
+        if writer is not None:
+            writer.writerow(csv_row_of(data))
+        if args.html:
+            _keep_record(html_records, data)
 
 
 def _nothing_to_scan(args: argparse.Namespace) -> str:
@@ -245,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
         from sslpoke.errors import UsageError
 
         raise UsageError("--json and --jsonl - both write to stdout: give --jsonl a file")
+    _no_input_overwritten(args)
     if args.resume:
         skip = done_specs(Path(args.resume))
     given = list(_specs(args))
@@ -304,6 +348,8 @@ def run(args: argparse.Namespace) -> int:
         html = stack.enter_context(open_output(args.html, "--html")) if args.html else None
         writers = Writers(jsonl, csv_fh)
         html_records: list[dict[str, object]] = []
+        if args.resume:  # the endpoints done before count too: the summary, CSV, HTML and
+            _take_resumed(args, summary, csv_fh, html_records)  # exit code cover the scan
         if show:
             import time
 

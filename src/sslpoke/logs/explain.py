@@ -47,17 +47,30 @@ class Explanation(NamedTuple):
 
 
 def _lines(path: str) -> Iterable[str]:
-    """The log's lines (a pipe too), each held to the parser's width, up to 2 GiB."""
+    """The log's lines (a pipe too, gzip or not), each held to the parser's width, up to
+    2 GiB."""
+    import contextlib
     import sys
 
+    from sslpoke.errors import InputError
     from sslpoke.logs.parse import MAX_LINE
-    from sslpoke.userfiles import lines, open_text
+    from sslpoke.userfiles import lines, open_text, text_of
 
-    if path == "-":
-        yield from lines(sys.stdin, width=MAX_LINE, limit=MAX_LOG_BYTES)
-        return
-    with open_text(path, "log file") as fh:
-        yield from lines(fh, width=MAX_LINE, limit=MAX_LOG_BYTES)
+    with contextlib.ExitStack() as stack:
+        try:
+            if path == "-":
+                buffer = getattr(sys.stdin, "buffer", None)
+                fh = sys.stdin
+                if buffer is not None:
+                    fh = wrapper = text_of(buffer, gunzip=True)
+                    stack.callback(wrapper.detach)  # standard input stays open for the caller
+            else:
+                fh = stack.enter_context(open_text(path, "log file", gunzip=True))
+            yield from lines(fh, width=MAX_LINE, limit=MAX_LOG_BYTES)
+        except EOFError:  # a .gz cut short (rotated while written): what was read counts
+            return
+        except OSError as exc:  # not gzip after all, a read error
+            raise InputError(f"{path}: cannot read it ({exc})") from None
 
 
 def group_events(found: Iterable[Event]) -> list[Group]:

@@ -58,9 +58,6 @@ _IN_MESSAGE = [
     re.compile(r"Connect to (?P<host>[\w.-]+):(?P<port>\d+) (?:\[[^\]]*\] )?failed"),
 ]
 _URL = re.compile(r"\b(?P<url>(?:https|ldaps?|smtps?|imaps?|pop3s?|ftps?)://[^\s\"'<>)\]]+)")
-_HOSTPORT = re.compile(
-    r"\b(?P<host>[a-zA-Z][\w-]*(?:\.[\w-]+)+|\d{1,3}(?:\.\d{1,3}){3}):(?P<port>\d{2,5})\b"
-)
 
 
 class Event(NamedTuple):

@@ -96,23 +96,32 @@ def _step_json(step: Any) -> str:
 
 
 def done_specs(path: Path) -> set[str]:
-    """The targets a previous (interrupted) run already wrote (``--resume``)."""
+    """The targets a previous (interrupted) run already wrote (``--resume``).
+
+    Raises :class:`~sslpoke.errors.InputError` when the file is not one a scan wrote (its
+    first whole line is not a record): the scan appends to it, and a file of targets
+    named here by mistake must not be written into."""
+    from sslpoke.errors import InputError
+
     done: set[str] = set()
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
-            for line in _bounded_lines(fh):
+            for number, line in enumerate(_bounded_lines(fh)):
                 try:
                     data = json.loads(line)
                 except ValueError:
-                    continue  # a line cut short by the interruption
+                    data = None  # a line cut short by the interruption
                 spec = data.get("spec") if isinstance(data, dict) else None
                 if isinstance(spec, str):
                     done.add(spec)
+                elif number == 0 and line.endswith("\n") and line.strip():
+                    raise InputError(
+                        f"--resume {path}: not the JSON lines of a scan (its first line is not "
+                        "a record): give the --jsonl file of the interrupted scan"
+                    )
     except FileNotFoundError:
         return done
     except OSError as exc:  # a folder, not readable
-        from sslpoke.errors import InputError
-
         raise InputError(f"--resume {path}: cannot read it ({exc.strerror})") from None
     return done
 

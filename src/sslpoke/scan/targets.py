@@ -32,10 +32,18 @@ _JDBC = re.compile(
 )
 
 
-def from_lines(lines: Iterable[str]) -> Iterator[str]:
-    """Target specs, one per non-comment line; nmap -oG lines expand to their open ports."""
+def from_lines(lines: Iterable[str], source: str = "the targets") -> Iterator[str]:
+    """Target specs, one per non-comment line; nmap -oG lines expand to their open ports.
+
+    Raises :class:`~sslpoke.errors.InputError` at a NUL byte: a binary file named by
+    mistake (a .gz log, a program) would otherwise send its fragments to DNS and
+    connect wherever they resolve."""
     count = 0
-    for raw in lines:
+    for number, raw in enumerate(lines, start=1):
+        if "\x00" in raw:
+            from sslpoke.errors import InputError
+
+            raise InputError(f"{source}: binary data, not targets (a NUL byte on line {number})")
         line = raw[:MAX_LINE].split("#", 1)[0].strip()
         if not line:
             continue
