@@ -89,6 +89,10 @@ def test_scan_reads_targets_from_a_pipe() -> None:
             "--html {dir}/o is also --csv",
         ),
         (["scan", "--hosts-from", "{targets}", "--resume", "{targets}"], "is also --hosts-from"),
+        (
+            ["scan", "--from-jsonl", "{notes}", "--csv", "{notes}"],
+            "--csv {notes} is also --from-jsonl",
+        ),
         # --resume appends: a file a scan did not write is not written into
         (["scan", "{targets}", "--resume", "{notes}", "-q"], "not the JSON lines of a scan"),
     ],

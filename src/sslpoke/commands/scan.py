@@ -140,6 +140,8 @@ def _no_input_overwritten(args: argparse.Namespace) -> None:
 
     inputs = [("a file of targets", f) for f in args.targets if f != "-"]
     inputs += [("--hosts-from", f) for f in args.hosts_from]
+    if args.from_jsonl:
+        inputs.append(("--from-jsonl", args.from_jsonl))
     outputs = [
         (option, f)
         for option, f in (
@@ -213,6 +215,7 @@ def _from_jsonl(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if clash:
         raise UsageError(f"--from-jsonl reads an earlier scan: it takes no {', '.join(clash)}")
+    _no_input_overwritten(args)
     from sslpoke.userfiles import check_readable, open_output
 
     path = Path(args.from_jsonl)
