@@ -127,12 +127,16 @@ def main() -> int:
             specs = [listeners[i % len(listeners)] for i in range(args.endpoints)]
             targets = tmp / "targets.txt"
             targets.write_text("".join(f"{h}:{p}\n" for h, p in specs))
-            # the default picks the workers itself (one per core: the hosts fill them)
-            for workers in (None, "1", str(os.cpu_count() or 1)):
+            # the default picks the workers itself (one per core: the hosts fill them); the
+            # last row keeps the default truststore (the java on PATH's, which trusts no
+            # endpoint here: every report a failure, each with the store's own warnings)
+            for workers, store in ((None, True), ("1", True), (str(os.cpu_count() or 1), True),
+                                   ("1", False)):  # fmt: skip
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(ca),
+                    [sys.executable, "-m", "sslpoke", "scan", str(targets),
+                     *(("--truststore", str(ca)) if store else ()),
                      "--per-host", "64", "--jsonl", str(tmp / "out.jsonl"), "-q",
                      *(("--workers", workers) if workers else ())],
                     capture_output=True, timeout=3600,
@@ -140,6 +144,7 @@ def main() -> int:
                 dt = time.perf_counter() - started
                 cpu = _cpu(before, resource.getrusage(resource.RUSAGE_CHILDREN))
                 how = f"--workers {workers}" if workers else "(default)"
+                how += "" if store else ", the java's own truststore: all failing"
                 rows.append((f"sslpoke scan {how} (Java verdict, JSON lines)",
                              args.endpoints / dt, dt, cpu / args.endpoints))  # fmt: skip
             before = resource.getrusage(resource.RUSAGE_SELF)

@@ -48,6 +48,7 @@ class ProbeCache:
         self.certs: dict[bytes, Cert] = {}
         self.chain_infos: dict[tuple[object, ...], tuple[CertInfo, ...]] = {}
         self.stores: dict[int, tuple[ChosenStore, FixContext, TruststoreInfo]] = {}
+        self.javas: dict[int, tuple[ChosenStore, list[Problem]]] = {}
 
     def policy(self, policy: Profile, chosen: ChosenStore) -> Profile:
         key = (id(policy), id(chosen))
@@ -74,6 +75,17 @@ class ProbeCache:
             if len(self.stores) < 64:
                 self.stores[id(chosen)] = found
         return found[1], found[2]
+
+    def several_javas(self, chosen: ChosenStore) -> list[Problem]:
+        """The warning that other Javas here use other truststores: it depends on the
+        store only, and asking costs a walk of /proc and of every Java installed (made
+        per failing endpoint, it held a scan with the default truststore to ~30/s)."""
+        found = self.javas.get(id(chosen))
+        if found is None or found[0] is not chosen:
+            found = (chosen, _several_javas(chosen))
+            if len(self.javas) < 64:
+                self.javas[id(chosen)] = found
+        return found[1]
 
     def chain_info(self, chain: Sequence[Cert], store: TrustStore) -> tuple[CertInfo, ...]:
         key = (tuple(c.der for c in chain), id(store))
@@ -151,7 +163,7 @@ def probe_report(
     problems = diagnose(facts)
     ok = validation is not None and validation.ok and not any(p.is_error for p in problems)
     if not ok and chosen.from_java_defaults and chain:
-        problems += _several_javas(chosen)
+        problems += cache.several_javas(chosen) if cache is not None else _several_javas(chosen)
     return Report(
         kind="probe",
         ok=ok,

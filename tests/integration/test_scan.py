@@ -121,6 +121,40 @@ def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: P
     assert len(backend.cache.validations) == 1
 
 
+def test_the_default_truststore_asks_for_other_javas_once(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default truststore (the java on PATH), a failing endpoint's report warns
+    when other Javas here use other stores. Asking walks /proc and every Java installed:
+    once per scan, not once per failing endpoint (which held such a scan to ~30/s)."""
+    import shutil
+
+    from sslpoke import analysis
+
+    if shutil.which("java") is None:
+        pytest.skip("no java on PATH: the default truststore is a Java's")
+    calls: list[int] = []
+    real = analysis._several_javas
+
+    def counted(chosen: object) -> object:
+        calls.append(1)
+        return real(chosen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "_several_javas", counted)
+    with serving(lab.scenarios()["self-signed"]()) as server:
+        backend = LocalBackend(None, concurrency=8, per_host=4)
+        assert backend.chosen.from_java_defaults
+        results = list(backend.run([f"localhost:{server.port}"] * 30))
+    assert len(results) == 30 and not any(r.ok for r in results)
+    assert len(calls) == 1
+    warnings = {
+        tuple(p for p in r.report.problems if p.code.value == "several-javas")
+        for r in results
+        if r.report
+    }
+    assert len(warnings) == 1  # every endpoint says the same
+
+
 def test_target_sources(tmp_path: Path) -> None:
     assert list(from_lines(["a.example", "b.example:8443  # ldap", "# c", "ldaps://d.example"])) == [
         "a.example", "b.example:8443", "ldaps://d.example",
