@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 MAX_LOG_BYTES = 2 << 30  # read at most 2 GiB per file
 MAX_PROBES = 50
+PROBES_AT_ONCE = 8
 
 
 class Group(NamedTuple):
@@ -117,33 +118,50 @@ def explain(
         found += list(events(_lines(path), file=path, since=since))
     groups = group_events(found)
     if probe:
-        import sslpoke
-
-        probed: dict[str, Any] = {}
-        out = []
+        # one probe per (endpoint, revocation or not), up to MAX_PROBES, PROBES_AT_ONCE at a
+        # time: endpoints a log names are often down, and one after the other each would
+        # wait out its timeout alone
+        keys: dict[str, tuple[str, bool]] = {}
         for g in groups:
-            target = g.target
-            if target is None or len(probed) >= MAX_PROBES:
-                out.append(g)
-                continue
-            # the application checks revocation (its log says so): the probe asks OCSP
-            # and the CRLs too, as that JVM did
-            check = g.form.name in REVOCATION_FORMS
-            key = f"{target} revocation" if check else target
-            if key not in probed:
-                try:
-                    probed[key] = sslpoke.probe(
-                        target,
-                        truststore=truststore,
-                        timeout=timeout,
-                        reference=None,
-                        revocation=check,
-                    )
-                except Exception as exc:  # a host the log names may not be a valid target
-                    probed[key] = str(exc)
-            out.append(g._replace(diagnosis=probed[key]))
-        groups = out
+            key = _key(g)
+            if g.target and key and key not in keys and len(keys) < MAX_PROBES:
+                keys[key] = (g.target, g.form.name in REVOCATION_FORMS)
+        probed = _probe_all(keys, truststore, timeout)
+        groups = [g._replace(diagnosis=probed.get(_key(g) or "")) for g in groups]
     return Explanation(tuple(paths), len(found), tuple(groups))
+
+
+def _key(g: Group) -> str | None:
+    """What a group's probe is keyed by: its endpoint, and whether the application checked
+    revocation (its log says so: then the probe asks OCSP and the CRLs too, as that JVM
+    did)."""
+    if g.target is None:
+        return None
+    return f"{g.target} revocation" if g.form.name in REVOCATION_FORMS else g.target
+
+
+def _probe_all(
+    keys: dict[str, tuple[str, bool]], truststore: Any, timeout: float
+) -> dict[str, Any]:
+    """Each (target, revocation) probed, a few at once; a report, or the one line of a
+    target that cannot be probed (a host the log names may not be a valid target)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sslpoke
+
+    def one(item: tuple[str, bool]) -> Any:
+        target, check = item
+        try:
+            return sslpoke.probe(
+                target, truststore=truststore, timeout=timeout, reference=None, revocation=check
+            )
+        except Exception as exc:
+            return str(exc)
+
+    if not keys:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(keys))) as pool:
+        return dict(zip(keys, pool.map(one, keys.values()), strict=True))
 
 
 def to_dict(x: Explanation) -> dict[str, Any]:
