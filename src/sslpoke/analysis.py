@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sslpoke.diagnose.rules import Facts, FixContext, diagnose
 from sslpoke.net.errors import NetError
@@ -34,6 +34,36 @@ if TYPE_CHECKING:
 Reference = str | Path | TrustStore | bool | None
 
 
+class PreparedStore(NamedTuple):
+    """A scan's truststore choice made on one machine, for workers on others (Ray):
+    everything a report says of the store computed where the store was chosen, so a
+    worker's reports and fix commands name the user's truststore (its path, type and
+    keytool, the options that chose it), judge by that Java's rules and its stock
+    roots, and carry its warnings — not those of a copy, nor of the worker's own Java.
+    It pickles (certificates as DER); it holds no password."""
+
+    chosen: ChosenStore  # its password removed
+    policy: Profile  # the profile, with the rules of the Java diagnosed
+    fix: FixContext
+    info: TruststoreInfo
+    several_javas: tuple[Problem, ...]  # the other Javas of the machine it was chosen on
+    public_roots: frozenset[bytes]  # that Java's stock roots (SHA-256)
+
+
+def prepare_store(truststore: Any, profile: Profile) -> PreparedStore:
+    """:class:`PreparedStore` for ``truststore`` (what :func:`choose_store` takes)."""
+    chosen = choose_store(truststore, None, None)
+    home = chosen.java_home
+    return PreparedStore(
+        chosen=chosen._replace(password=None, jvm_properties=dict(chosen.jvm_properties)),
+        policy=java_policy(profile, chosen),
+        fix=_fix_context(chosen, None),
+        info=_store_info(chosen),
+        several_javas=tuple(_several_javas(chosen)) if chosen.from_java_defaults else (),
+        public_roots=_jdk_cacerts_fingerprints(home) if home is not None else frozenset(),
+    )
+
+
 class ProbeCache:
     """What a scan computes once and reuses for every endpoint: the diagnosed Java's
     rules (read from its java.security once, not per endpoint), parsed certificates,
@@ -49,6 +79,22 @@ class ProbeCache:
         self.chain_infos: dict[tuple[object, ...], tuple[CertInfo, ...]] = {}
         self.stores: dict[int, tuple[ChosenStore, FixContext, TruststoreInfo]] = {}
         self.javas: dict[int, tuple[ChosenStore, list[Problem]]] = {}
+        self.public_roots: dict[int, tuple[ChosenStore, frozenset[bytes]]] = {}
+
+    def adopt(self, prepared: PreparedStore) -> None:
+        """Take what ``prepared`` computed where its store was chosen (another machine)."""
+        chosen = prepared.chosen
+        self.stores[id(chosen)] = (chosen, prepared.fix, prepared.info)
+        self.javas[id(chosen)] = (chosen, list(prepared.several_javas))
+        self.public_roots[id(chosen)] = (chosen, prepared.public_roots)
+
+    def public_anchor(self, chosen: ChosenStore) -> Callable[[Cert], bool]:
+        """Whether an anchor is one of the diagnosed Java's stock roots."""
+        found = self.public_roots.get(id(chosen))
+        if found is None or found[0] is not chosen:
+            return _jdk_root_judge(chosen)
+        roots = found[1]
+        return lambda cert: cert.sha256 in roots
 
     def policy(self, policy: Profile, chosen: ChosenStore) -> Profile:
         key = (id(policy), id(chosen))
@@ -137,7 +183,7 @@ def probe_report(
                 at=at,
                 hostname=name,
                 key_exchange=kex,
-                public_anchor=_jdk_root_judge(chosen),
+                public_anchor=cache.public_anchor(chosen) if cache else _jdk_root_judge(chosen),
             )
             validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
             if cache is not None and len(cache.validations) < cache.limit:

@@ -16,7 +16,7 @@ import sslpoke
 from sslpoke.lab.scenarios import Lab
 from sslpoke.scan.engine import LocalBackend
 from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
-from tests.conftest import serving, write_pem
+from tests.conftest import serving, write_p12, write_pem
 
 NAMES = ("trusted", "expired", "wrong-host", "unknown-root", "missing-intermediate", "self-signed")
 
@@ -119,6 +119,38 @@ def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: P
         results = list(backend.run([f"localhost:{server.port}"] * 40))
     assert len(results) == 40 and all(r.ok for r in results)
     assert len(backend.cache.validations) == 1
+
+
+def _comparable(record: dict[str, object]) -> dict[str, object]:
+    """A record without what differs from run to run (when, how long)."""
+    return {k: v for k, v in record.items() if k not in ("at", "seconds")}
+
+
+def test_a_prepared_store_gives_the_reports_of_the_store_itself(lab: Lab, tmp_path: Path) -> None:
+    """What Ray's driver ships to its workers (a PreparedStore, pickled): their reports
+    must be those of the user's truststore itself — its path, type and keytool in every
+    fix command, its warnings — not those of a copy; and no password travels."""
+    import pickle
+
+    from sslpoke import analysis
+    from sslpoke.pki.policy import get_profile
+    from sslpoke.scan.output import record
+    from sslpoke.truststore_choice import StoreRequest
+
+    store = write_p12([lab.root], tmp_path / "trust.p12", password=b"Not-The-Default-9")
+    request = StoreRequest(path=str(store), password="Not-The-Default-9")
+    shipped = pickle.dumps(analysis.prepare_store(request, get_profile("java")))
+    assert b"Not-The-Default-9" not in shipped
+    with fleet(lab) as ports:
+        specs = [f"localhost:{p}" for p in ports.values()]
+        here = {r.spec: r for r in LocalBackend(request).run(specs)}
+        there = {r.spec: r for r in LocalBackend(prepared=pickle.loads(shipped)).run(specs)}
+    assert sorted(here) == sorted(there) == sorted(specs)
+    for spec in specs:
+        assert _comparable(record(there[spec])) == _comparable(record(here[spec])), spec
+    failing = [r for r in there.values() if not r.ok and r.report and r.report.problems]
+    fixes = " ".join(p.fix + " ".join(p.commands) for r in failing for p in r.report.problems)  # type: ignore[union-attr]
+    assert str(store) in fixes  # the fix commands name the user's own store
 
 
 def test_the_default_truststore_asks_for_other_javas_once(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sslpoke.lab.scenarios import Lab
-from tests.conftest import serving, skip_or_fail_in_ci, write_pem
+from tests.conftest import serving, skip_or_fail_in_ci, write_p12
 from tests.integration.test_scan import NAMES
 
 
@@ -20,7 +20,9 @@ def test_ray_backend_equals_the_local_one(lab: Lab, tmp_path: Path) -> None:
         import ray  # noqa: F401
     except ImportError:
         skip_or_fail_in_ci("Ray is not installed (pip install 'sslpoke[ray]'; ./bootstrap does)")
-    root = write_pem([lab.root], tmp_path / "root.pem")
+    # a PKCS#12 store: a worker's reports must name it (path, type, keytool), as the
+    # driver's would, not a copy of its certificates
+    root = write_p12([lab.root], tmp_path / "trust.p12")
     with ExitStack() as stack:
         ports = {n: stack.enter_context(serving(lab.scenarios()[n]())).port for n in NAMES}
         specs = [
@@ -37,11 +39,14 @@ def test_ray_backend_equals_the_local_one(lab: Lab, tmp_path: Path) -> None:
             )  # fmt: skip
             assert done.returncode == 1, done.stderr[-2000:]
             runs[name] = sorted(
-                (r["spec"], r["ok"], tuple(p["code"] for p in r["problems"]))
+                json.dumps(
+                    {k: v for k, v in r.items() if k not in ("at", "seconds")}, sort_keys=True
+                )
                 for r in map(json.loads, out.read_text().splitlines())
             )
     assert len(runs["ray"]) == len(specs)
-    assert runs["ray"] == runs["local"]
+    assert runs["ray"] == runs["local"]  # every field: truststore, problems, fixes, commands
+    assert str(root) in "".join(runs["ray"])
 
 
 def test_no_ray_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

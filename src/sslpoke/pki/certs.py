@@ -59,6 +59,10 @@ class Cert:
 
         return cls(cert.public_bytes(Encoding.DER), cert)
 
+    def __reduce__(self) -> tuple[type[Cert], tuple[bytes]]:
+        """Pickled as its DER (a scan's store travels to Ray workers)."""
+        return (Cert, (self.der,))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Cert) and other.der == self.der
 

@@ -160,17 +160,24 @@ class LocalBackend:
         concurrency: int = 64,
         per_host: int = 5,
         rate: float | None = None,
+        prepared: Any = None,
     ) -> None:
+        """``prepared``: an :class:`~sslpoke.analysis.PreparedStore` made on another
+        machine (Ray's driver), used instead of choosing ``truststore`` here."""
         from sslpoke import analysis
         from sslpoke.pki.policy import get_profile
 
-        self.chosen = analysis.choose_store(truststore, None, None)  # loaded once
-        self.policy = get_profile(profile)
+        self.cache = analysis.ProbeCache()
+        if prepared is not None:
+            self.chosen, self.policy = prepared.chosen, prepared.policy
+            self.cache.adopt(prepared)
+        else:
+            self.chosen = analysis.choose_store(truststore, None, None)  # loaded once
+            self.policy = get_profile(profile)
         self.timeout = timeout
         self.concurrency = max(1, min(concurrency, 4096))
         self.per_host = max(1, per_host)
         self.rate = rate
-        self.cache = analysis.ProbeCache()
         self.resolver = CachingResolver()
         self.not_plain: set[str] = set()  # listeners (ip:port) left to OpenSSL (net/tls13)
         self.keys: ClientKeys | None = None  # the TLS 1.3 capture's client keys, made on the loop

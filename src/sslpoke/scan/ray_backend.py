@@ -10,7 +10,10 @@ rules loaded once, its validation cache kept across batches) and returns the
 batch's records; finished batches stream back with ``ray.wait`` as they
 complete, so the outputs (JSON lines, HTML, resume) are the local scan's.
 Each worker must have sslpoke installed and reach the endpoints; the truststore
-is read on the driver and shipped to the actors as PEM text.
+is chosen on the driver and shipped to the actors with all a report says of it
+(:class:`~sslpoke.analysis.PreparedStore`: its path, type and keytool for the fix
+commands, the Java's rules and stock roots, its warnings), so a worker's reports are
+the driver's own, whatever the worker's files and Java. No password travels.
 """
 
 from __future__ import annotations
@@ -21,14 +24,6 @@ from typing import Any
 from sslpoke.scan.engine import ScanResult
 
 BATCH = 200
-
-
-def _store_pem(truststore: Any) -> str:
-    """The driver's truststore as PEM text (workers may not have the file)."""
-    from sslpoke import analysis
-
-    chosen = analysis.choose_store(truststore, None, None)
-    return "".join(e.cert.pem for e in chosen.store.entries)
 
 
 class RayBackend:
@@ -50,16 +45,21 @@ class RayBackend:
 
             raise UsageError("--ray needs Ray: pip install 'sslpoke[ray]'") from None
         self.ray = ray
+        from sslpoke import analysis
+        from sslpoke.pki.policy import get_profile
+
+        # chosen here, before Ray starts: a bad store is one line at once
+        prepared = analysis.prepare_store(truststore, get_profile(engine.get("profile", "java")))
         if not ray.is_initialized():
             if address == "local":
                 ray.init(num_cpus=actors or 2, include_dashboard=False, log_to_driver=False)
             else:
                 ray.init(address=None if address == "auto" else address, log_to_driver=False)
-        self.pem = _store_pem(truststore)
         self.batch = max(1, min(batch, 10_000))
         n = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         worker = ray.remote(num_cpus=1)(_Worker)
-        self.actors: list[Any] = [worker.remote(self.pem, engine) for _ in range(n)]
+        shared = ray.put(prepared)  # one copy in the object store, not one per actor
+        self.actors: list[Any] = [worker.remote(shared, engine) for _ in range(n)]
 
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
         """Targets dealt to actors by host (every endpoint of a host to the same actor,
@@ -95,18 +95,12 @@ class RayBackend:
 
 
 class _Worker:
-    """One actor: a local engine over a truststore given as PEM text."""
+    """One actor: a local engine over the driver's prepared truststore."""
 
-    def __init__(self, pem: str, engine: dict[str, Any]) -> None:
-        import tempfile
-        from pathlib import Path
-
+    def __init__(self, prepared: Any, engine: dict[str, Any]) -> None:
         from sslpoke.scan.engine import LocalBackend
 
-        self.folder = tempfile.mkdtemp(prefix="sslpoke-ray-")
-        store = Path(self.folder) / "truststore.pem"
-        store.write_text(pem)
-        self.backend = LocalBackend(str(store), **engine)
+        self.backend = LocalBackend(prepared=prepared, **engine)
 
     def scan(self, specs: list[str]) -> list[ScanResult]:
         """The batch's results (reports are plain named tuples: they pickle as they are)."""
