@@ -177,6 +177,35 @@ def _take_resumed(
             _keep_record(html_records, data)
 
 
+def _store_of_the_source(args: argparse.Namespace) -> None:
+    """The endpoints of a JVM (``--from-java PID``) or an application folder
+    (``--from-app-dir DIR``, when it is the installation folder ``--app-dir`` reads) are
+    judged with that JVM's or that application's truststore, as ``--java PID`` /
+    ``--app-dir DIR`` choose it, unless a store is named: the java on PATH may trust
+    other roots than the application does. When that choice cannot be read, the java
+    on PATH's store is used and stderr says so."""
+    from sslpoke.commands.common import store_request
+    from sslpoke.errors import SslpokeError
+
+    if args.truststore or args.system or args.mozilla or args.java or args.app_dir:
+        return
+    if args.from_java is not None:
+        args.java, why = str(args.from_java), f"JVM {args.from_java}"
+    elif args.from_app_dir:
+        args.app_dir, why = args.from_app_dir, args.from_app_dir
+    else:
+        return
+    try:
+        store_request(args)
+    except SslpokeError as exc:
+        args.java = args.app_dir = None
+        if args.from_java is not None:  # an installation folder is not every folder: quiet
+            sys.stderr.write(
+                f"sslpoke: note: the truststore of {why} cannot be read ({exc}); using the java "
+                "on PATH's (give --java PID as its user or root, or --truststore)\n"
+            )
+
+
 def _nothing_to_scan(args: argparse.Namespace) -> str:
     """Why a scan has no target, per source: a wrong folder must not pass for a clean fleet."""
     said = []
@@ -285,6 +314,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.from_jsonl:
         return _from_jsonl(args)
+    _store_of_the_source(args)
     skip: set[str] = set()
     jsonl_path = args.resume or args.jsonl
     if args.json and jsonl_path == "-":
