@@ -213,3 +213,14 @@ def test_scan_refuses_a_binary_file(tmp_path: Path) -> None:
     packed.write_bytes(packed.read_bytes() + b"\x00")  # gzip's output need not hold a NUL
     done = sslpoke("scan", str(packed), "-q", "--system")
     assert_one_line_error(done, 2, "targets.txt.gz: binary data, not targets (a NUL byte")
+
+
+def test_resume_and_jsonl_may_name_the_same_file(tmp_path: Path) -> None:
+    targets = tmp_path / "t.txt"
+    targets.write_text("127.0.0.1:1\n")
+    out = tmp_path / "out.jsonl"
+    done = sslpoke(
+        "scan", str(targets), "--jsonl", str(out), "--resume", str(out), "-q", "--system"
+    )
+    assert done.returncode == 1, done.stderr
+    assert [json.loads(line)["spec"] for line in out.read_text().splitlines()] == ["127.0.0.1:1"]

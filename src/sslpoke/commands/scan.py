@@ -142,14 +142,17 @@ def _no_input_overwritten(args: argparse.Namespace) -> None:
     inputs += [("--hosts-from", f) for f in args.hosts_from]
     if args.from_jsonl:
         inputs.append(("--from-jsonl", args.from_jsonl))
+    # --resume FILE writes FILE: a --jsonl beside it is not written, so not checked
     outputs = [
         (option, f)
         for option, f in (
-            ("--jsonl", args.jsonl), ("--resume", args.resume), ("--csv", args.csv),
+            ("--resume", args.resume),
+            ("--jsonl", None if args.resume else args.jsonl),
+            ("--csv", args.csv),
             ("--html", args.html),
         )
         if f and f != "-"
-    ]  # fmt: skip
+    ]
     for i, (option, out) in enumerate(outputs):
         for what, other in inputs + outputs[:i]:
             try:
