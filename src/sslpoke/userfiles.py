@@ -20,9 +20,12 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from sslpoke.errors import InputError
+
+if TYPE_CHECKING:
+    import gzip
 
 
 def _owner(st: os.stat_result) -> str:
@@ -66,21 +69,40 @@ def open_text(path: str, what: str, *, gunzip: bool = False) -> IO[str]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
-        return text_of(raw, gunzip=gunzip)
+        return text_of(raw, gunzip=gunzip, owned=True)
     except OSError as exc:
         raw.close()
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
-def text_of(raw: io.BufferedReader, *, gunzip: bool = False) -> io.TextIOWrapper:
+class _Text(io.TextIOWrapper):
+    """Text over a decompressing stream that also closes the file under it (a GzipFile
+    given a file object leaves it open)."""
+
+    def __init__(self, stream: gzip.GzipFile, under: IO[bytes]) -> None:
+        super().__init__(stream, encoding="utf-8", errors="replace")
+        self.under = under
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.under.close()
+
+
+def text_of(
+    raw: io.BufferedReader, *, gunzip: bool = False, owned: bool = False
+) -> io.TextIOWrapper:
     """A binary stream (a file, a pipe, ``sys.stdin.buffer``) as UTF-8 text, undecodable
-    bytes replaced; ``gunzip``: decompressed when its first bytes say gzip."""
+    bytes replaced; ``gunzip``: decompressed when its first bytes say gzip. ``owned``:
+    closing the text closes ``raw`` too."""
     if gunzip and raw.peek(2)[:2] == b"\x1f\x8b":
         import gzip
 
-        return io.TextIOWrapper(
-            gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8", errors="replace"
-        )
+        packed = gzip.GzipFile(fileobj=raw, mode="rb")
+        if owned:
+            return _Text(packed, raw)
+        return io.TextIOWrapper(packed, encoding="utf-8", errors="replace")
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
 
 
