@@ -7,7 +7,7 @@ import argparse
 import math
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,33 +18,31 @@ if TYPE_CHECKING:
 MAX_SECONDS = 86400.0
 
 
+def _positive(text: str, most: float, wanted: str) -> float:
+    """``text`` as a number in (0, ``most``]; ``nan`` fails the test too."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= most:
+        raise argparse.ArgumentTypeError(f"give {wanted} (not {text!r})")
+    return value
+
+
 def seconds(text: str) -> float:
     """An argparse type for a timeout: a positive, finite number of seconds, at most a
     day (``nan`` passed a ``<= 0`` check, and ``inf`` would wait on a silent server for
     ever)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_SECONDS:  # false for nan too
-        raise argparse.ArgumentTypeError(
-            f"give a positive number of seconds, at most {MAX_SECONDS:.0f} (not {text!r})"
-        )
-    return value
+    wanted = f"a positive number of seconds, at most {MAX_SECONDS:.0f}"
+    return _positive(text, MAX_SECONDS, wanted)
 
 
 def per_second(text: str) -> float:
     """An argparse type for a rate: a positive, finite number per second."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"give a positive number per second (not {text!r})")
-    return value
+    return _positive(text, sys.float_info.max, "a positive number per second")
 
 
-def count(low: int, high: int) -> Any:
+def count(low: int, high: int) -> Callable[[str], int]:
     """An argparse type for a whole number from ``low`` to ``high``."""
 
     def parse(text: str) -> int:

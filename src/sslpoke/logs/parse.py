@@ -101,12 +101,17 @@ def _endpoint(text: str) -> tuple[str | None, int | None, str | None]:
             groups = m.groupdict()
             if groups.get("url"):
                 return _from_url(groups["url"])
-            port = int(groups["port"][:6]) if groups.get("port") else None
-            return groups.get("host"), port if port and 0 < port < 65536 else None, None
+            return groups.get("host"), _port(groups.get("port")), None
     m = _URL.search(text)
     if m:
         return _from_url(m.group("url"))
     return None, None, None
+
+
+def _port(digits: str | None) -> int | None:
+    """A port the log names, or None (none, or out of range: no port rather than a wrong one)."""
+    port = int(digits[:6]) if digits else 0
+    return port if 0 < port < 65536 else None
 
 
 _BARE = re.compile(r"(?P<host>[\w.-]+|\[[0-9a-fA-F:.]+\])(?::(?P<port>\d{1,5}))?/?")
@@ -119,8 +124,7 @@ def _from_url(url: str) -> tuple[str | None, int | None, str | None]:
         m = _BARE.fullmatch(url.rstrip(".,;"))
         if m is None:
             return None, None, None
-        port = int(m.group("port")) if m.group("port") else None
-        return m.group("host").strip("[]"), port if port is None or 0 < port < 65536 else None, None
+        return m.group("host").strip("[]"), _port(m.group("port")), None
     try:
         parts = urlsplit(url.rstrip(".,;"))
         return parts.hostname, parts.port, url.rstrip(".,;")

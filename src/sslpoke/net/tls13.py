@@ -331,12 +331,12 @@ class ClientKeys:
     USES = 4096
 
     def __init__(self) -> None:
-        self._key: Any = None
+        self._key: X25519PrivateKey | None = None
         self._left = 0
 
-    def next(self) -> Any:
+    def next(self) -> X25519PrivateKey:
         """The key for the next handshake."""
-        if self._left <= 0:
+        if self._key is None or self._left <= 0:
             self._key, self._left = X25519PrivateKey.generate(), self.USES
         self._left -= 1
         return self._key

@@ -30,7 +30,7 @@ from sslpoke.net.connect import CachingResolver
 from sslpoke.report.model import Report
 
 if TYPE_CHECKING:
-    from sslpoke.net.tls13 import ClientKeys
+    from sslpoke.analysis import PreparedStore
 
 _END = object()
 INTERNAL_ERROR = "internal error (a bug in sslpoke: please report it)"
@@ -160,11 +160,12 @@ class LocalBackend:
         concurrency: int = 64,
         per_host: int = 5,
         rate: float | None = None,
-        prepared: Any = None,
+        prepared: PreparedStore | None = None,
     ) -> None:
         """``prepared``: an :class:`~sslpoke.analysis.PreparedStore` made on another
         machine (Ray's driver), used instead of choosing ``truststore`` here."""
         from sslpoke import analysis
+        from sslpoke.net.tls13 import ClientKeys
         from sslpoke.pki.policy import get_profile
 
         self.cache = analysis.ProbeCache()
@@ -180,7 +181,7 @@ class LocalBackend:
         self.rate = rate
         self.resolver = CachingResolver()
         self.not_plain: set[str] = set()  # listeners (ip:port) left to OpenSSL (net/tls13)
-        self.keys: ClientKeys | None = None  # the TLS 1.3 capture's client keys, made on the loop
+        self.keys = ClientKeys()  # the TLS 1.3 capture's client X25519 keys
 
     async def _one(
         self, spec: str, hosts: _HostSlots, rate: _RateLimit, pool: ThreadPoolExecutor
@@ -233,10 +234,6 @@ class LocalBackend:
     async def _main(
         self, specs: Iterable[str], out: queue.Queue[Any], stop: threading.Event
     ) -> None:
-        if self.keys is None:
-            from sslpoke.net.tls13 import ClientKeys
-
-            self.keys = ClientKeys()
         hosts = _HostSlots(self.per_host)
         rate = _RateLimit(self.rate)
         limit = asyncio.Semaphore(self.concurrency)
