@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 import sslpoke
 from sslpoke.lab.scenarios import Lab
+from sslpoke.report import csvcell
 from sslpoke.scan.engine import LocalBackend
 from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
 from tests.conftest import serving, write_p12, write_pem
@@ -297,7 +299,13 @@ def test_outputs_from_an_earlier_scan(lab: Lab, tmp_path: Path) -> None:
     root = write_pem([lab.root], tmp_path / "root.pem")
     with fleet(lab) as ports:
         targets = tmp_path / "t.txt"
-        targets.write_text("\n".join(f"localhost:{p}" for p in ports.values()) + "\nbad host\n")
+        # targets a spreadsheet would run as formulas (from nmap's output, a config file)
+        formulas = ['=HYPERLINK("http://127.0.0.1/x","y")', "+1+1", "-2+3", "@SUM(1)"]
+        targets.write_text(
+            "\n".join(f"localhost:{p}" for p in ports.values())
+            + "\nbad host\n"
+            + "".join(f"{f}\n" for f in formulas)
+        )
         scan = subprocess.run(
             [sys.executable, "-m", "sslpoke", "scan", str(targets), "--truststore", str(root),
              "--jsonl", str(tmp_path / "a.jsonl"), "--csv", str(tmp_path / "a.csv"), "--json"],
@@ -317,6 +325,11 @@ def test_outputs_from_an_earlier_scan(lab: Lab, tmp_path: Path) -> None:
     assert [r.rsplit(",", 1)[0] for r in rows("a.csv")] == [
         r.rsplit(",", 1)[0] for r in rows("b.csv")
     ]
+    for name in ("a.csv", "b.csv"):  # as text, never as formulas, in both
+        with (tmp_path / name).open(newline="") as fh:
+            specs = [r[0] for r in csv.reader(fh)][1:]
+        assert sorted(s for s in specs if s.startswith("'")) == sorted(f"'{f}" for f in formulas)
+        assert not any(s.startswith(csvcell.FORMULA_STARTS) for s in specs), specs
     page = (tmp_path / "b.html").read_text()
     assert all(f"localhost:{p}" in page for p in ports.values())
     wrong = subprocess.run(

@@ -85,29 +85,34 @@ CSV_COLUMNS = ("id", "fqdn/ip", "port", "severity", "finding", "cve", "cwe", "hi
 
 
 def to_csv(r: AuditReport) -> str:
-    """testssl.sh's CSV columns, so importers that read testssl.sh files read these."""
+    """testssl.sh's CSV columns, so importers that read testssl.sh files read these;
+    every cell safe to open in a spreadsheet (:mod:`sslpoke.report.csvcell`)."""
+    from sslpoke.report.csvcell import row
+
     host, _, port = r.target.rpartition(":")
     out = io.StringIO()
     w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for f in r.findings:
-        w.writerow([f.id, host, port, f.severity, f.finding, f.cve, f.cwe, f.fix])
+        w.writerow(row([f.id, host, port, f.severity, f.finding, f.cve, f.cwe, f.fix]))
     for j in r.javas:
         sev = "OK" if j.ok else "HIGH"
         w.writerow(
-            [
-                f"java_{j.java.split(' at ')[0]}",
-                host,
-                port,
-                sev,
-                f"{j.java}: {j.reason}",
-                "",
-                "",
-                j.code,
-            ]
+            row(
+                [
+                    f"java_{j.java.split(' at ')[0]}",
+                    host,
+                    port,
+                    sev,
+                    f"{j.java}: {j.reason}",
+                    "",
+                    "",
+                    j.code,
+                ]
+            )
         )
     w.writerow(
-        ["overall_grade", host, port, "INFO", r.grade.grade, "", "", "; ".join(r.grade.caps)]
+        row(["overall_grade", host, port, "INFO", r.grade.grade, "", "", "; ".join(r.grade.caps)])
     )
     return out.getvalue()
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from sslpoke.report import csvcell
 from sslpoke.report import json as rjson
 from sslpoke.scan.engine import ScanResult
 
@@ -184,32 +185,39 @@ def csv_row_of(data: dict[str, Any]) -> list[str]:
     first = errors[0] if errors else (problems[0] if problems else {})
     if not first and isinstance(data.get("error"), dict):
         first = {**data["error"], "severity": "error"}
-    return [
-        str(data["spec"]),
-        "true" if data.get("ok") else "false",
-        str(data.get("exit_code", "")),
-        *(str(first.get(k) or "") for k in ("code", "severity", "message", "fix")),
-        f"{data['seconds']:.3f}",
-    ]
+    return csvcell.row(
+        [
+            str(data["spec"]),
+            "true" if data.get("ok") else "false",
+            str(data.get("exit_code", "")),
+            *(str(first.get(k) or "") for k in ("code", "severity", "message", "fix")),
+            f"{data['seconds']:.3f}",
+        ]
+    )
 
 
 def csv_row(result: ScanResult) -> list[str]:
+    """One CSV row; every cell safe to open in a spreadsheet (:mod:`sslpoke.report.csvcell`:
+    a target or a certificate name from a server never runs as a formula)."""
     r = result.report
     if r is None:
         code = _error_code(result.error)
         status = "70" if code == "internal-error" else "2"
-        return [result.spec, "false", status, code, "error", result.error or "", "", "0"]
+        row = [result.spec, "false", status, code, "error", result.error or "", "", "0"]
+        return csvcell.row(row)
     first = r.errors[0] if r.errors else (r.problems[0] if r.problems else None)
-    return [
-        result.spec,
-        "true" if r.ok else "false",
-        str(int(r.exit_code)),
-        first.code.value if first else "",
-        first.severity.value if first else "",
-        first.message if first else "",
-        first.fix if first else "",
-        f"{result.seconds:.3f}",
-    ]
+    return csvcell.row(
+        [
+            result.spec,
+            "true" if r.ok else "false",
+            str(int(r.exit_code)),
+            first.code.value if first else "",
+            first.severity.value if first else "",
+            first.message if first else "",
+            first.fix if first else "",
+            f"{result.seconds:.3f}",
+        ]
+    )
 
 
 class Summary:
