@@ -193,3 +193,41 @@ def test_a_scan_uses_one_client_key_for_its_handshakes(tmp_path: Path) -> None:
     shares = {dict(tls13.parse_client_hello(h)[3])[51] for h in hellos}
     randoms = {tls13.parse_client_hello(h)[0] for h in hellos}
     assert len(shares) == 1 and len(randoms) == 4
+
+
+def test_connection_failures_in_the_probes_words(tmp_path: Path) -> None:
+    """The scan's connect (on the loop) fails as the probe's (blocking) does, word for
+    word: refused (a port bound, not listening) and an error the kernel gives at once
+    (link-local IPv6 without a scope: EINVAL, no packet leaves)."""
+
+    def link_local(host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1", port, 0, 0))]
+
+    async def scanned(spec: str, infos: list[tuple[object, ...]] | None) -> NetError:
+        target = parse_target(spec)
+        resolver = CachingResolver()
+        if infos is not None:
+            resolver.answers[(target.host, target.port)] = infos
+        with ThreadPoolExecutor(2) as pool, pytest.raises(NetError) as caught:
+            await capture_async(target, timeout=2, resolver=resolver, executor=pool)
+        return caught.value
+
+    store = _write_root(tmp_path)
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        refused = f"127.0.0.1:{bound.getsockname()[1]}"
+        scan = asyncio.run(scanned(refused, None))
+        probe = sslpoke.probe(refused, truststore=str(store), timeout=2, reference=False)
+    assert (scan.code, str(scan)) == (probe.errors[0].code, _plain(probe.errors[0].message))
+    unroutable = "unroutable.example:443"
+    scan = asyncio.run(scanned(unroutable, link_local(unroutable, 443)))
+    probe = sslpoke.probe(
+        unroutable, truststore=str(store), timeout=2, resolver=link_local, reference=False
+    )
+    assert (scan.code, str(scan)) == (probe.errors[0].code, _plain(probe.errors[0].message))
+    assert "[fe80::1]:443: Invalid argument" in str(scan)
+
+
+def _plain(message: str) -> str:
+    """A problem's message is the error's, with a capital and a full stop."""
+    return message[:1].lower() + message[1:].removesuffix(".")

@@ -15,7 +15,7 @@ import socket
 import time
 from concurrent.futures import Executor
 
-from sslpoke.net import tls13
+from sslpoke.net import aio, tls13
 from sslpoke.net.capture import Capture, capture
 from sslpoke.net.connect import CachingResolver, connect_error, connect_failure, shown_address
 from sslpoke.net.errors import NetError
@@ -69,7 +69,7 @@ async def capture_async(
             sock.setblocking(False)
             try:
                 async with asyncio.timeout(left):
-                    await loop.sock_connect(sock, address)
+                    await aio.connect(loop, sock, address)
             except OSError as exc:  # TimeoutError too
                 sock.close()
                 failures.append(connect_error(exc, address, timeout))

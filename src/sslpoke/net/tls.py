@@ -333,6 +333,8 @@ async def handshake_async(
     thousands of these, and that machinery was about 7 % of its CPU per handshake."""
     import asyncio
 
+    from sslpoke.net import aio
+
     loop = asyncio.get_running_loop()
     steps = _steps(_Core(servername), servername, after_starttls)
     reply: bytes | None = None
@@ -345,9 +347,9 @@ async def handshake_async(
         try:
             async with asyncio.timeout(_wait(deadline, op, arg)):
                 if op == "send":
-                    await loop.sock_sendall(sock, arg)
+                    await aio.sendall(loop, sock, arg)
                 else:
-                    reply = await loop.sock_recv(sock, _READ_CHUNK)
+                    reply = await aio.recv(loop, sock, _READ_CHUNK)
         except OSError as exc:  # TimeoutError too
             error = exc
 

@@ -54,6 +54,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
+from sslpoke.net import aio
 from sslpoke.net.tls import (
     MAX_HANDSHAKE_BYTES,
     TlsFacts,
@@ -569,14 +570,14 @@ async def handshake_async(
         return None
     try:
         async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
-            await loop.sock_sendall(sock, shake.hello)
+            await aio.sendall(loop, sock, shake.hello)
             while True:
-                data = await loop.sock_recv(sock, _READ)
+                data = await aio.recv(loop, sock, _READ)
                 if not data:
                     return None
                 facts = shake.feed(data)
                 if facts is not None:
-                    await loop.sock_sendall(sock, shake.reply)
+                    await aio.sendall(loop, sock, shake.reply)
                     return facts
     except TimeoutError:
         if shake.received == 0:
