@@ -311,7 +311,7 @@ def _ends_mid_line(path: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     from sslpoke.commands.common import store_request
     from sslpoke.errors import InputError
-    from sslpoke.scan.engine import Backend, LocalBackend
+    from sslpoke.scan.engine import Backend, LocalBackend, settled_gc
     from sslpoke.scan.output import Summary, Writers, done_specs
     from sslpoke.userfiles import open_output
 
@@ -362,6 +362,7 @@ def run(args: argparse.Namespace) -> int:
     summary = Summary()
     show = not args.quiet and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(settled_gc())  # this process is the scan's (see settled_gc)
         jsonl = None
         if jsonl_path == "-":
             jsonl = sys.stdout

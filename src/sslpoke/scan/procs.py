@@ -102,7 +102,7 @@ def useful_workers(specs: Iterable[str], cores: int) -> int:
 def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> None:
     """A worker process: a local engine over the targets its inbox receives."""
     try:
-        from sslpoke.scan.engine import LocalBackend
+        from sslpoke.scan.engine import LocalBackend, settled_gc
 
         backend = LocalBackend(truststore, **engine)
 
@@ -113,8 +113,9 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
                     return
                 yield from chunk
 
-        for batch in backend.run_batches(specs()):
-            outbox.put(batch)
+        with settled_gc():
+            for batch in backend.run_batches(specs()):
+                outbox.put(batch)
     except BaseException as exc:  # reported to the parent, which raises it as one line
         outbox.put((_FAILED, f"{type(exc).__name__}: {exc}"))
         return
