@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -468,3 +469,33 @@ def test_workers_by_default_only_as_many_as_the_hosts_fill(
     assert started == [2]
     assert procs.useful_workers(["a.example", "A.EXAMPLE:8443", "https://a.example/"], 8) == 1
     assert procs.useful_workers([], 4) == 1
+
+
+def test_the_collector_is_settled_while_the_scan_runs_and_restored_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's scan freezes what is loaded and collects young objects less often
+    while it runs (scan.engine.settled_gc), and leaves the process's collector as it
+    found it (``sslpoke.cli.main`` may run in a caller's process: here, pytest's)."""
+    import gc
+
+    from sslpoke.cli import main
+    from sslpoke.scan import engine
+
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    run = LocalBackend.run
+
+    def spy(self: LocalBackend, specs: object) -> object:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return run(self, specs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LocalBackend, "run", spy)
+    before = gc.get_threshold(), gc.get_freeze_count()
+    with socket.socket() as bound:  # a port bound, not listening: refused at once
+        bound.bind(("127.0.0.1", 0))
+        targets = tmp_path / "t.txt"
+        targets.write_text(f"127.0.0.1:{bound.getsockname()[1]}\n")
+        assert main(["scan", str(targets), "--system", "-q", "--workers", "1"]) == 1
+    ((threshold, frozen),) = seen
+    assert threshold[0] == max(before[0][0], engine.GC_YOUNG) and frozen > 1000
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
