@@ -141,6 +141,11 @@ def parse_port(text: str | int) -> int:
 
 def normalize_host(text: str) -> str:
     """Return an IP literal in canonical form or a lower-case A-label host name."""
+    return _normalized(text)[0]
+
+
+def _normalized(text: str) -> tuple[str, bool]:
+    """:func:`normalize_host`, and whether it is an IP literal (told once, not parsed twice)."""
     text = text.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
@@ -148,7 +153,7 @@ def normalize_host(text: str) -> str:
         raise UsageError("missing host name")
     ip = _ip(text)
     if ip is not None:
-        return str(ip)
+        return str(ip), True
     name = text.rstrip(".").lower()
     if name.isascii():
         ascii_name = name  # already an A-label (or invalid: the label check below says so)
@@ -160,7 +165,7 @@ def normalize_host(text: str) -> str:
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise UsageError(f"invalid host name {text!r}")
-    return ascii_name
+    return ascii_name, False
 
 
 def _split_host_port(text: str) -> tuple[str, int | None]:
@@ -219,7 +224,7 @@ def parse_target(
     else:
         host_text, host_port = _split_host_port(spec)
         implied_port = DEFAULT_PORT
-    host = normalize_host(host_text)
+    host, host_is_ip = _normalized(host_text)
     explicit = parse_port(port) if port is not None else None
     if explicit is not None and host_port is not None and explicit != host_port:
         raise UsageError(f"two different ports given: {host_port} in {spec!r} and {explicit}")
@@ -250,7 +255,7 @@ def parse_target(
         dialect, application = None, IMPLICIT_TLS_PORTS.get(final_port)
 
     sni = normalize_host(servername) if servername else None
-    if sni is None and not is_ip_literal(host):
+    if sni is None and not host_is_ip:
         sni = host
     return Target(
         host=host, port=final_port, starttls=dialect, application=application, servername=sni

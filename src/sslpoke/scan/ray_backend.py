@@ -103,5 +103,9 @@ class _Worker:
         self.backend = LocalBackend(prepared=prepared, **engine)
 
     def scan(self, specs: list[str]) -> list[ScanResult]:
-        """The batch's results (reports are plain named tuples: they pickle as they are)."""
-        return list(self.backend.run(specs))
+        """The batch's results (reports are plain named tuples: they pickle as they are).
+        The actor's process is the scan's: its collector is settled while a batch runs."""
+        from sslpoke.scan.engine import settled_gc
+
+        with settled_gc():
+            return list(self.backend.run(specs))
