@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sslpoke.diagnose.rules import Facts, FixContext, diagnose
 from sslpoke.net.errors import NetError
 from sslpoke.pki.certs import Cert, CertificateParseError
-from sslpoke.pki.checks import Context, KeyExchange
+from sslpoke.pki.checks import Context, KeyExchange, hostname_findings
 from sslpoke.pki.policy import Profile
 from sslpoke.pki.signature import Sig
 from sslpoke.pki.validate import Validation, validate
@@ -67,13 +67,15 @@ def prepare_store(truststore: Any, profile: Profile) -> PreparedStore:
 class ProbeCache:
     """What a scan computes once and reuses for every endpoint: the diagnosed Java's
     rules (read from its java.security once, not per endpoint), parsed certificates,
-    validations keyed by (chain, name, store, profile, key exchange, day) so a
-    wildcard certificate on 500 hosts is validated once, and the chain's description.
+    validations (a wildcard certificate on 500 hosts is validated once: see
+    :meth:`validation`), the path as reported, and the chain's description.
     Bounded: past ``limit`` entries a table stops growing (results stay correct)."""
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
-        self.validations: dict[tuple[object, ...], Any] = {}
+        self.validations: dict[tuple[object, ...], Validation] = {}
+        self.chains_met: set[tuple[object, ...]] = set()
+        self.steps: dict[int, tuple[Validation, tuple[PathStep, ...]]] = {}
         self.policies: dict[tuple[int, int], Profile] = {}
         self.certs: dict[bytes, Cert] = {}
         self.chain_infos: dict[tuple[object, ...], tuple[CertInfo, ...]] = {}
@@ -111,6 +113,69 @@ class ProbeCache:
             for cert in chain:
                 self.certs[cert.der] = cert
         return chain, problems
+
+    def validation(
+        self,
+        chain: Sequence[Cert],
+        chosen: ChosenStore,
+        policy: Profile,
+        kex: KeyExchange | None,
+        at: datetime,
+        name: str | None,
+    ) -> Validation:
+        """:func:`~sslpoke.pki.validate.validate` of ``chain`` for ``name``, made once per
+        (chain, store, profile, key exchange, day) and name — and once for all names
+        when it can be: a chain met again under another name (a wildcard or many-name
+        certificate on many hosts) is validated once without a name, and each name is
+        then checked alone against that path. That is exactly the validation with the
+        name whenever the path validates and the name matches it: the search returns
+        the first path that validates, a name check only adds findings (so no earlier
+        path could validate with it), and it adds none to this one. Otherwise (a name
+        that does not match, a chain that does not validate) the chain is validated
+        with the name, as a probe does. A chain met once costs one validation, as before."""
+        base = (tuple(c.der for c in chain), id(chosen.store), policy, kex, at.date())
+        found = self.validations.get((base, name))
+        if found is not None:
+            return found
+        ctx = Context(
+            profile=policy,
+            at=at,
+            hostname=name,
+            key_exchange=kex,
+            public_anchor=self.public_anchor(chosen),
+        )
+        anchors = chosen.store.anchors
+        if name and base in self.chains_met:
+            free = self.validations.get((base, None))
+            if free is None:
+                free = validate(chain[0], chain[1:], anchors, ctx._replace(hostname=None))
+                self._keep((base, None), free)
+            if free.ok and not hostname_findings(free.best.path, free.best.anchor, ctx):
+                self._keep((base, name), free)
+                return free
+        validation = validate(chain[0], chain[1:], anchors, ctx)
+        self._keep((base, name), validation)
+        if len(self.chains_met) < self.limit:
+            self.chains_met.add(base)
+        return validation
+
+    def _keep(self, key: tuple[object, ...], validation: Validation) -> None:
+        if len(self.validations) < self.limit:
+            self.validations[key] = validation
+
+    def path_steps(
+        self, validation: Validation | None, chain: Sequence[Cert], store: TrustStore
+    ) -> tuple[PathStep, ...]:
+        """The path as reported, made once per validation (its chain and store are part
+        of what it was made for; the object itself is kept, so no id is reused)."""
+        if validation is None:
+            return ()
+        found = self.steps.get(id(validation))
+        if found is None or found[0] is not validation:
+            found = (validation, _path_steps(validation, chain, store))
+            if len(self.steps) < self.limit:
+                self.steps[id(validation)] = found
+        return found[1]
 
     def store_parts(self, chosen: ChosenStore) -> tuple[FixContext, TruststoreInfo]:
         """What the fixes and the report say of the truststore: the same for every
@@ -167,27 +232,17 @@ def probe_report(
     validation = None
     if chain:
         kex = _key_exchange(cap) if cap else None
-        key = (
-            tuple(c.der for c in chain),
-            name,
-            id(chosen.store),
-            policy,
-            kex,
-            at.date(),
-        )
-        if cache is not None and key in cache.validations:
-            validation = cache.validations[key]
+        if cache is not None:
+            validation = cache.validation(chain, chosen, policy, kex, at, name)
         else:
             ctx = Context(
                 profile=policy,
                 at=at,
                 hostname=name,
                 key_exchange=kex,
-                public_anchor=cache.public_anchor(chosen) if cache else _jdk_root_judge(chosen),
+                public_anchor=_jdk_root_judge(chosen),
             )
             validation = validate(chain[0], chain[1:], chosen.store.anchors, ctx)
-            if cache is not None and len(cache.validations) < cache.limit:
-                cache.validations[key] = validation
     if cache is not None:
         store_fix, store_info = cache.store_parts(chosen)
         fix = store_fix._replace(probe_args=_probe_args(target))
@@ -221,7 +276,11 @@ def probe_report(
         truststore=store_info,
         tls=_tls_info(cap, target),
         chain=cache.chain_info(chain, chosen.store) if cache else _chain_info(chain, chosen.store),
-        path=_path_steps(validation, chain, chosen.store),
+        path=(
+            cache.path_steps(validation, chain, chosen.store)
+            if cache
+            else _path_steps(validation, chain, chosen.store)
+        ),
         problems=tuple(problems),
         seconds=round(seconds, 3),
     )

@@ -17,6 +17,7 @@ import pytest
 import sslpoke
 from sslpoke.lab.scenarios import Lab
 from sslpoke.report import csvcell
+from sslpoke.report import json as rjson
 from sslpoke.scan.engine import LocalBackend
 from sslpoke.scan.targets import from_app_dir, from_lines, urls_in
 from tests.conftest import serving, write_p12, write_pem
@@ -122,6 +123,62 @@ def test_a_certificate_on_many_endpoints_is_validated_once(lab: Lab, tmp_path: P
         results = list(backend.run([f"localhost:{server.port}"] * 40))
     assert len(results) == 40 and all(r.ok for r in results)
     assert len(backend.cache.validations) == 1
+
+
+def test_a_wildcard_on_many_hosts_is_validated_once_and_reported_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One wildcard certificate behind 22 names: the scan validates the chain once for
+    all the names it matches (ProbeCache.validation), and a name it does not match with
+    the name — and every endpoint's report is the single probe's, field for field."""
+    from sslpoke import analysis
+    from sslpoke.lab.pki import issue
+    from sslpoke.scan.output import record
+    from tests.integration.test_audit import s_server
+
+    root = issue("Fleet Root", ca=True)
+    inter = issue("Fleet Intermediate", root, ca=True)
+    leaf = issue("*.example.test", inter, sans=["*.example.test"])
+    for name, data in (("root.pem", root.pem), ("leaf.pem", leaf.pem), ("leaf.key", leaf.key_pem),
+                       ("inter.pem", inter.pem)):  # fmt: skip
+        (tmp_path / name).write_bytes(data)
+    calls: list[str | None] = []
+    real = analysis.validate
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args[3].hostname)  # type: ignore[attr-defined]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "validate", counted)
+    good = [f"h{i}.example.test" for i in range(20)]
+    bad = ["a.b.example.test", "other.test"]  # a wildcard matches one label only
+    store = str(tmp_path / "root.pem")
+    leaf_args = ["-cert", str(tmp_path / "leaf.pem"), "-key", str(tmp_path / "leaf.key")]
+    with s_server(*leaf_args, "-cert_chain", str(tmp_path / "inter.pem")) as port:
+
+        def loopback(host: str, p: int, **_: object) -> list[tuple[object, ...]]:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", p))]
+
+        backend = LocalBackend(store, concurrency=4, per_host=2)
+        specs = [f"{n}:{port}" for n in (*good, *bad)]
+        for spec in specs:
+            host = spec.rsplit(":", 1)[0]
+            backend.resolver.answers[(host, port)] = loopback(host, port)
+        results = {r.spec: r for r in backend.run(specs)}
+        validated = list(calls)
+        alone = {
+            spec: sslpoke.probe(spec, truststore=store, resolver=loopback, reference=False)
+            for spec in specs
+        }
+    assert len(validated) <= 4, validated  # 22 before: one per name
+    assert validated.count(None) == 1  # the chain alone, once
+    assert all(results[f"{n}:{port}"].ok for n in good)
+    for spec in specs:
+        assert _comparable(record(results[spec])) == _comparable(
+            {**rjson.to_dict(alone[spec], pems=False), "spec": spec}
+        ), spec
+    for n in bad:
+        assert [p.code.value for p in alone[f"{n}:{port}"].errors] == ["hostname-mismatch"]
 
 
 def _comparable(record: dict[str, object]) -> dict[str, object]:

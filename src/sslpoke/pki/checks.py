@@ -175,7 +175,7 @@ def check_path(
     if leaf_checked:
         out.extend(_leaf_usage(path[0], p, ctx))
     if ctx.hostname:
-        out.extend(_hostname(path, anchor, ctx))
+        out.extend(hostname_findings(path, anchor, ctx))
     if ctx.crls is not None:
         out.extend(ctx.crls.check_path(path, anchored, at))
     return out
@@ -655,7 +655,10 @@ def _leaf_usage(leaf: Cert, p: Profile, ctx: Context) -> list[Finding]:
     return out
 
 
-def _hostname(path: Sequence[Cert], anchor: Anchor | None, ctx: Context) -> list[Finding]:
+def hostname_findings(path: Sequence[Cert], anchor: Anchor | None, ctx: Context) -> list[Finding]:
+    """Whether ``path``'s leaf is valid for ``ctx.hostname`` (given), by the profile's
+    rules: the finding :func:`check_path` adds for it, or none. Java's public-suffix
+    rule depends on ``anchor`` (a stock root or not), nothing else on the path."""
     assert ctx.hostname
     leaf = path[0]
     if ctx.profile.require_san:
