@@ -266,6 +266,7 @@ def test_target_sources(tmp_path: Path) -> None:
 def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> None:
     """Two worker processes (targets dealt out by host) and one event loop: the same
     verdict and codes per endpoint; every endpoint of a host goes to one worker."""
+    from sslpoke.scan.output import record
     from sslpoke.scan.procs import Dealer, ProcessBackend
 
     root = write_pem([lab.root], tmp_path / "root.pem")
@@ -275,7 +276,8 @@ def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> No
         local = {r.spec: r for r in LocalBackend(str(root)).run(specs)}
         spread = list(ProcessBackend(str(root), workers=2).run(specs))
     assert len(spread) == len(specs)
-    for r in spread:
+    for r in spread:  # each JSON line made in its worker: json.dumps of the record
+        assert r.line == json.dumps(record(r._replace(line=None)), default=str, ensure_ascii=False)
         mine, theirs = r.report, local[r.spec].report
         if r.error is not None:
             assert local[r.spec].error == r.error

@@ -41,6 +41,9 @@ class ScanResult(NamedTuple):
     report: Report | None
     error: str | None  # bad input (an unparsable target), never a network failure
     seconds: float
+    #: its JSON line (:class:`~sslpoke.scan.output.JsonLines`), when the worker process
+    #: that made it wrote it there (:mod:`sslpoke.scan.procs`); None: not made yet
+    line: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -317,7 +317,8 @@ class Writers:
 
     def write(self, result: ScanResult) -> None:
         if self.jsonl is not None:
-            self.jsonl.write(self.line(result) + "\n")
+            line = result.line if result.line is not None else self.line(result)
+            self.jsonl.write(line + "\n")
         if self.csv is not None:
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerow(csv_row(result))

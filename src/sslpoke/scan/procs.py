@@ -7,7 +7,8 @@ its truststore, rules and caches loaded once, and deals the targets out by host:
 every endpoint of one host goes to the same worker, so the per-host connection
 cap holds exactly and each certificate is validated by one worker only. The
 global rate limit is shared out evenly. Results stream back in completion order,
-in the batches each worker's loop completes (pickled named tuples); targets go out
+in the batches each worker's loop completes (pickled named tuples, each with its JSON line
+made in the worker); targets go out
 in chunks of what is ready to read (up to :data:`CHUNK`), with back-pressure, so
 memory stays bounded however many targets are queued. (One hand-over per target and
 per result, measured: the second worker then cost more than it brought.)
@@ -103,8 +104,10 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
     """A worker process: a local engine over the targets its inbox receives."""
     try:
         from sslpoke.scan.engine import LocalBackend, settled_gc
+        from sslpoke.scan.output import JsonLines
 
         backend = LocalBackend(truststore, **engine)
+        line = JsonLines()
 
         def specs() -> Iterator[str]:
             while True:
@@ -115,7 +118,9 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
 
         with settled_gc():
             for batch in backend.run_batches(specs()):
-                outbox.put(batch)
+                # each result's JSON line made here, beside the others' workers, not in
+                # the parent, which writes for all of them
+                outbox.put([r._replace(line=line(r)) for r in batch])
     except BaseException as exc:  # reported to the parent, which raises it as one line
         outbox.put((_FAILED, f"{type(exc).__name__}: {exc}"))
         return
