@@ -11,6 +11,7 @@ once per validation — must be the report made alone, field for field.
 from __future__ import annotations
 
 import random
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_a_scans_cache_changes_no_report(tmp_path: Path) -> None:
     for case in chains.generate(SEED, CASES):
         built = chains.build(case)
         store = tmp_path / f"{case.ident}.pem"
-        store.write_text("".join(_pem(built.ders[n]) for n in case.trust))
+        store.write_text("".join(ssl.DER_cert_to_PEM_cert(built.ders[n]) for n in case.trust))
         try:
             chosen = analysis.choose_store(str(store), None, None)
         except SslpokeError:
@@ -81,11 +82,3 @@ def test_a_scans_cache_changes_no_report(tmp_path: Path) -> None:
         if name is not None and alone_made.get(base) is v  # type: ignore[index]
     )  # fmt: skip
     assert reused >= shared // 4, (reused, shared)
-
-
-def _pem(der: bytes) -> str:
-    import base64
-
-    body = base64.encodebytes(der).decode().replace("\n", "")
-    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
