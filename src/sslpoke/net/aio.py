@@ -21,6 +21,7 @@ import asyncio
 import errno
 import os
 import socket
+from collections.abc import Callable
 
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EINTR)
 
@@ -30,26 +31,29 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-async def readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
-    """Until ``sock`` has something to read (or is closed, or failed)."""
+async def _ready(
+    loop: asyncio.AbstractEventLoop,
+    sock: socket.socket,
+    add: Callable[..., object],
+    remove: Callable[[int], object],
+) -> None:
     fd = sock.fileno()
     fut = loop.create_future()
-    loop.add_reader(fd, _wake, fut)
+    add(fd, _wake, fut)
     try:
         await fut
     finally:
-        loop.remove_reader(fd)
+        remove(fd)
+
+
+async def readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    """Until ``sock`` has something to read (or is closed, or failed)."""
+    await _ready(loop, sock, loop.add_reader, loop.remove_reader)
 
 
 async def writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
     """Until ``sock`` can be written to (for a connect: until it is settled)."""
-    fd = sock.fileno()
-    fut = loop.create_future()
-    loop.add_writer(fd, _wake, fut)
-    try:
-        await fut
-    finally:
-        loop.remove_writer(fd)
+    await _ready(loop, sock, loop.add_writer, loop.remove_writer)
 
 
 async def connect(

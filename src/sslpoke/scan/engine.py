@@ -166,9 +166,10 @@ def settled_gc() -> Iterator[None]:
     (not walked), and young collections run every :data:`GC_YOUNG` allocations instead
     of 700 (a scan allocates a few hundred objects per endpoint, nearly all freed by
     their reference counts). Measured on 2,000 loopback endpoints: the collector took
-    10-80 ms of a 2-2.5 s scan (80 with a full collection), 3-15 ms with this. The cyclic garbage waiting for a
-    collection stays bounded by that count. Both are undone at the end (``sslpoke.cli.main``
-    may run in a caller's process); a library caller's collector is left alone."""
+    10-80 ms of a 2-2.5 s scan (80 with a full collection), 3-15 ms with this. The
+    cyclic garbage waiting for a collection stays bounded by that count. Both are undone
+    at the end (``sslpoke.cli.main`` may run in a caller's process); a library caller's
+    collector is left alone."""
     import gc
 
     threshold = gc.get_threshold()
