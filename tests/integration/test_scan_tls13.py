@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -193,6 +194,33 @@ def test_a_scan_uses_one_client_key_for_its_handshakes(tmp_path: Path) -> None:
     shares = {dict(tls13.parse_client_hello(h)[3])[51] for h in hellos}
     randoms = {tls13.parse_client_hello(h)[0] for h in hellos}
     assert len(shares) == 1 and len(randoms) == 4
+
+
+def test_the_server_completes_each_handshake_with_our_finished(tmp_path: Path) -> None:
+    """The Finished leaves with the close (one segment, ``aio.sendall(last=True)``):
+    a real TLS 1.3 server still completes every handshake with it, on real sockets."""
+    import ssl
+
+    leaf = issue("localhost", sans=["localhost"])
+    (tmp_path / "c.pem").write_bytes(leaf.pem)
+    (tmp_path / "k.pem").write_bytes(leaf.key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    completed: queue.Queue[str | None] = queue.Queue()
+
+    def serve(conn: socket.socket) -> None:
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as tls:
+                completed.put(tls.version())  # the handshake done: our Finished checked
+        except OSError as exc:
+            completed.put(f"failed: {exc}")
+
+    with raw_server(serve) as port:
+        backend = LocalBackend(str(tmp_path / "c.pem"), concurrency=2)
+        results = list(backend.run([f"localhost:{port}"] * 6))
+        seen = [completed.get(timeout=10) for _ in results]
+    assert all(r.ok and r.report and r.report.tls.version == "TLSv1.3" for r in results)
+    assert seen == ["TLSv1.3"] * 6
 
 
 def test_connection_failures_in_the_probes_words(tmp_path: Path) -> None:

@@ -56,12 +56,20 @@ async def writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None
     await _ready(loop, sock, loop.add_writer, loop.remove_writer)
 
 
+_MORE = getattr(socket, "MSG_MORE", 0)
+
+
 async def connect(
     loop: asyncio.AbstractEventLoop, sock: socket.socket, address: tuple[object, ...]
 ) -> None:
     """Connect the non-blocking ``sock`` to the numeric ``address``. Raises OSError."""
     err = sock.connect_ex(address)
     if err in _IN_PROGRESS:
+        try:
+            sock.getpeername()
+            return  # settled already (a loopback or near host): no wait
+        except OSError:
+            pass
         await writable(loop, sock)
         err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if err:
@@ -78,11 +86,14 @@ async def recv(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) 
             continue  # woken for nothing: wait again
 
 
-async def sendall(loop: asyncio.AbstractEventLoop, sock: socket.socket, data: bytes) -> None:
+async def sendall(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, data: bytes, *, last: bool = False
+) -> None:
     """All of ``data``: at once when the socket takes it (a hello, a Finished), else
-    what is left as the socket drains."""
+    what is left as the socket drains. ``last``: the caller closes ``sock`` next, so
+    the bytes may wait for the close and leave with its FIN, in one segment."""
     try:
-        sent = sock.send(data)
+        sent = sock.send(data, _MORE if last else 0)
     except (BlockingIOError, InterruptedError):
         sent = 0
     if sent < len(data):

@@ -562,7 +562,9 @@ async def handshake_async(
     ``private_key``: the client's X25519 key (:class:`ClientKeys`), else a new one.
 
     Raises the OpenSSL capture's own :class:`~sslpoke.net.errors.NetError` when the
-    server stays silent until the deadline, so a dead endpoint is not waited for twice."""
+    server stays silent until the deadline, so a dead endpoint is not waited for twice.
+    The caller closes ``sock`` at once when facts come back: the client's Finished is
+    held for that close and leaves with its FIN, in one segment."""
     loop = asyncio.get_running_loop()
     try:
         shake = Handshake(servername, private_key=private_key)
@@ -577,7 +579,7 @@ async def handshake_async(
                     return None
                 facts = shake.feed(data)
                 if facts is not None:
-                    await aio.sendall(loop, sock, shake.reply)
+                    await aio.sendall(loop, sock, shake.reply, last=True)
                     return facts
     except TimeoutError:
         if shake.received == 0:
