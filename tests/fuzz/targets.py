@@ -26,7 +26,9 @@ from sslpoke.pki.certs import CertificateParseError
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 EXPECTED: tuple[type[BaseException], ...] = (SslpokeError, CertificateParseError, NetError)
-_TMP = Path(tempfile.mkdtemp(prefix="sslpoke-fuzz-"))
+# removed when the process ends (TemporaryDirectory finalizes itself at exit)
+_DIR = tempfile.TemporaryDirectory(prefix="sslpoke-fuzz-")
+_TMP = Path(_DIR.name)
 
 
 def _as_file(data: bytes, suffix: str) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -30,12 +32,16 @@ def test_ray_backend_equals_the_local_one(lab: Lab, tmp_path: Path) -> None:
         ] * 50  # 300 endpoints, 2 batches per actor
         (tmp_path / "t.txt").write_text("\n".join(specs) + "\n")
         runs = {}
+        # Ray's session files (logs, sockets) in a folder of the test's, removed after; a
+        # short path: Ray's socket paths must fit in 107 bytes
+        ray_tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="sslpoke-ray-"))
+        env = {**os.environ, "RAY_TMPDIR": ray_tmp}
         for name, extra in (("local", []), ("ray", ["--ray", "local", "--ray-actors", "2"])):
             out = tmp_path / f"{name}.jsonl"
             done = subprocess.run(
                 [sys.executable, "-m", "sslpoke", "scan", str(tmp_path / "t.txt"), "--truststore", str(root),
                  "--jsonl", str(out), "-q", *extra],
-                capture_output=True, text=True, timeout=600,
+                capture_output=True, text=True, timeout=600, env=env,
             )  # fmt: skip
             assert done.returncode == 1, done.stderr[-2000:]
             runs[name] = sorted(
