@@ -193,7 +193,9 @@ def run() -> NoReturn:
     callers keep their collector: only this entry point turns it off.) Once the
     report is out, the interpreter's teardown is skipped too (freeing every module
     costs about 10 ms): all files are closed by then, and standard streams are
-    flushed here."""
+    flushed here. Not after a command that loaded :mod:`multiprocessing` (a scan's
+    worker processes, Ray): its exit handler releases the queues' semaphores, which
+    its resource tracker would otherwise report, after the command, as "leaked"."""
     import gc
 
     gc.disable()
@@ -203,6 +205,8 @@ def run() -> NoReturn:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
+    if "multiprocessing" in sys.modules:
+        sys.exit(code)
     os._exit(code)
 
 
