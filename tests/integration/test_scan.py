@@ -264,8 +264,9 @@ def test_target_sources(tmp_path: Path) -> None:
 
 
 def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> None:
-    """Two worker processes (targets dealt out by host) and one event loop: the same
-    verdict and codes per endpoint; every endpoint of a host goes to one worker."""
+    """Two loops (this process's and a worker process's, targets dealt out by host)
+    and one loop alone: the same verdict and codes per endpoint; every endpoint of a
+    host goes to one loop."""
     from sslpoke.scan.output import record
     from sslpoke.scan.procs import Dealer, ProcessBackend
 
@@ -276,8 +277,13 @@ def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> No
         local = {r.spec: r for r in LocalBackend(str(root)).run(specs)}
         spread = list(ProcessBackend(str(root), workers=2).run(specs))
     assert len(spread) == len(specs)
-    for r in spread:  # each JSON line made in its worker: json.dumps of the record
+    # one shard on this process's loop (its lines made by the writer, here), the other
+    # in a worker process, which makes each JSON line: json.dumps of the record
+    made = [r for r in spread if r.line is not None]
+    assert 0 < len(made) < len(spread)
+    for r in made:
         assert r.line == json.dumps(record(r._replace(line=None)), default=str, ensure_ascii=False)
+    for r in spread:
         mine, theirs = r.report, local[r.spec].report
         if r.error is not None:
             assert local[r.spec].error == r.error
@@ -299,6 +305,37 @@ def test_worker_processes_give_the_same_verdicts(lab: Lab, tmp_path: Path) -> No
     assert len({deal(f"x.example:{p}") for p in range(1, 21)}) == 1
     assert len({deal(f"y.example:{p}") for p in range(1, 21)}) == 1
     assert len({deal(f"z{n}.example") for n in range(40)}) == 2 and len(deal.hosts) == 1
+
+
+def test_worker_processes_stop_when_the_caller_does(tmp_path: Path) -> None:
+    """A caller that stops reading (an interrupt, an error in its writer) leaves no
+    worker process and no scan thread behind, however long the endpoints in flight
+    would take (silent servers, a 60 s timeout): what is in flight is dropped."""
+    import threading
+    import time
+
+    from sslpoke.lab.pki import issue
+    from sslpoke.scan.procs import ProcessBackend
+    from tests.rawservers import raw_server, silent
+
+    root = tmp_path / "root.pem"
+    root.write_bytes(issue("R", ca=True).pem)
+    with raw_server(silent) as port, raw_server(silent, host="127.0.0.2") as port2:
+        specs = ["bad host", *([f"127.0.0.1:{port}", f"127.0.0.2:{port2}"] * 10)]
+        backend = ProcessBackend(str(root), workers=2, timeout=60)
+        results = backend.run(specs)
+        assert next(results).spec == "bad host"  # at once: the others hang
+        started = time.monotonic()
+        results.close()  # type: ignore[attr-defined]
+        closed = time.monotonic() - started
+    assert closed < 30, f"closing took {closed:.1f} s: the in-flight endpoints were awaited"
+    for thread in threading.enumerate():
+        if thread.name.startswith("sslpoke-scan"):
+            thread.join(10)
+            assert not thread.is_alive(), f"{thread.name} still runs"
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
 
 
 def test_the_command_exits_cleanly_after_worker_processes(tmp_path: Path) -> None:

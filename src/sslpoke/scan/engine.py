@@ -321,12 +321,17 @@ class LocalBackend:
         for batch in self.run_batches(specs):
             yield from batch
 
-    def run_batches(self, specs: Iterable[str]) -> Iterator[list[ScanResult]]:
+    def run_batches(
+        self, specs: Iterable[str], stop: threading.Event | None = None
+    ) -> Iterator[list[ScanResult]]:
         """:meth:`run`, the results in the batches the loop hands over (what completed
-        in one pass of it): for a caller that ships results on, one hand-over each."""
+        in one pass of it): for a caller that ships results on, one hand-over each.
+        Closing the generator, or setting ``stop`` (from any thread), ends the scan
+        early: what is in flight is dropped. (The generator sets ``stop`` as it ends.)"""
         out: queue.Queue[Any] = queue.Queue()
         failure: list[BaseException] = []
-        stop = threading.Event()
+        if stop is None:
+            stop = threading.Event()
 
         def loop() -> None:
             try:

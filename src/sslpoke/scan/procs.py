@@ -1,17 +1,18 @@
-"""The local scan on every core: one worker process per core, targets dealt out by host.
+"""The local scan on every core: one event loop per core, targets dealt out by host.
 
-One Python process diagnoses a few hundred endpoints a second, held back by its
-GIL (the handshakes' crypto releases it; the diagnosis does not). This backend
-runs one :class:`~sslpoke.scan.engine.LocalBackend` per worker process, each with
-its truststore, rules and caches loaded once, and deals the targets out by host:
-every endpoint of one host goes to the same worker, so the per-host connection
-cap holds exactly and each certificate is validated by one worker only. The
-global rate limit is shared out evenly. Results stream back in completion order,
-in the batches each worker's loop completes (pickled named tuples, each with its JSON line
-made in the worker); targets go out
-in chunks of what is ready to read (up to :data:`CHUNK`), with back-pressure, so
-memory stays bounded however many targets are queued. (One hand-over per target and
-per result, measured: the second worker then cost more than it brought.)
+One Python process diagnoses 700-1,000 endpoints a second here (loopback, one
+core), held back by its GIL (the handshakes' crypto releases it; the diagnosis
+does not). This backend runs one :class:`~sslpoke.scan.engine.LocalBackend` in
+this process and one in a worker process per other core, each with its
+truststore, rules and caches loaded once, and deals the targets out by host:
+every endpoint of one host goes to the same loop, so the per-host connection cap
+holds exactly and each certificate is validated by one loop only. The global
+rate limit is shared out evenly. Results stream back in completion order, in the
+batches each loop completes (from a worker: pickled named tuples, each with its
+JSON line made there); targets go out in chunks of what is ready to read (up to
+:data:`CHUNK`), with back-pressure both ways, so memory stays bounded however
+many targets are queued. (One hand-over per target and per result, measured: the
+second worker then cost more than it brought.)
 
 Workers are started with ``spawn`` (no fork of a threaded parent); the truststore
 choice is handed over as data (a password travels through the pipe, never on a
@@ -128,13 +129,20 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
 
 
 class ProcessBackend:
-    """``workers`` processes, each a :class:`LocalBackend` with ``concurrency/workers``
-    endpoints in flight; the same results as one LocalBackend, on every core."""
+    """``workers`` event loops, each a :class:`LocalBackend` with ``concurrency/workers``
+    endpoints in flight: one in this process (a thread), the others in worker
+    processes. The same results as one LocalBackend, on every core. This process's
+    own loop spares one process's start-up (its imports and truststore: ~0.2 s of
+    CPU) and one hand-over per result for its share."""
 
     def __init__(self, truststore: Any = None, *, workers: int, **engine: Any) -> None:
         from sslpoke import analysis
+        from sslpoke.pki.policy import get_profile
 
-        analysis.choose_store(truststore, None, None)  # a bad store fails here, as one line
+        # a bad store fails here, as one line; this process's loop uses it as chosen
+        self.prepared = analysis.prepare_store(
+            truststore, get_profile(engine.get("profile", "java"))
+        )
         self.truststore = truststore
         self.workers = max(1, min(workers, 64))
         share = dict(engine)
@@ -144,21 +152,69 @@ class ProcessBackend:
         self.engine = share
 
     def run(self, specs: Iterable[str]) -> Iterator[ScanResult]:
+        from sslpoke.scan.engine import LocalBackend
+
         ctx = multiprocessing.get_context("spawn")
-        inboxes = [ctx.Queue(maxsize=QUEUE_PER_WORKER) for _ in range(self.workers)]
-        outbox = ctx.Queue()
+        # shard 0 is this process's loop; the others go to worker processes
+        mine: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_PER_WORKER)
+        theirs = [ctx.Queue(maxsize=QUEUE_PER_WORKER) for _ in range(1, self.workers)]
+        inboxes: list[Any] = [mine, *theirs]
+        outbox = ctx.Queue(maxsize=QUEUE_PER_WORKER * self.workers)  # batches: bounded too
+        # both shards' batches, in arrival order; bounded, so a slow reader (a writer on
+        # a slow pipe) holds this process's loop back instead of piling results up
+        results: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_PER_WORKER * self.workers)
         procs = [
             ctx.Process(
                 target=_work,
-                args=(self.truststore, self.engine, inboxes[i], outbox),
+                args=(self.truststore, self.engine, box, outbox),
                 name=f"sslpoke-scan-{i}",
                 daemon=True,
             )
-            for i in range(self.workers)
+            for i, box in enumerate(theirs, start=1)
         ]
         for p in procs:
             p.start()
         stop = threading.Event()
+        halt = threading.Event()  # this process's loop: set with ``stop``, or as it ends
+        local = LocalBackend(prepared=self.prepared, **self.engine)
+
+        def own() -> None:  # this process's shard, on its own loop
+            def chunks() -> Iterator[str]:
+                while not halt.is_set():
+                    try:
+                        chunk = mine.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+                    if chunk is None:
+                        return
+                    yield from chunk
+
+            try:  # stopped early (the caller is gone): what is in flight is dropped
+                for batch in local.run_batches(chunks(), halt):
+                    hand_on(batch)
+            except BaseException as exc:
+                hand_on((_FAILED, f"{type(exc).__name__}: {exc}"))
+                return
+            hand_on(_DONE)
+
+        def hand_on(item: Any) -> None:
+            while not stop.is_set():
+                try:
+                    results.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+
+        def collect() -> None:  # the workers' batches, handed on as they come
+            ended = 0
+            while ended < len(procs) and not stop.is_set():
+                try:
+                    item = outbox.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                ended += isinstance(item, str) and item == _DONE
+                hand_on(item)
+
         fed: list[BaseException] = []
         deal = Dealer(self.workers)
 
@@ -219,15 +275,19 @@ class ProcessBackend:
                     with contextlib.suppress(Exception):
                         box.put(None, timeout=5)
 
-        reader = threading.Thread(target=read, name="sslpoke-scan-read", daemon=True)
-        feeder = threading.Thread(target=feed, name="sslpoke-scan-feed", daemon=True)
-        reader.start()
-        feeder.start()
+        threads = [
+            threading.Thread(target=read, name="sslpoke-scan-read", daemon=True),
+            threading.Thread(target=feed, name="sslpoke-scan-feed", daemon=True),
+            threading.Thread(target=own, name="sslpoke-scan-own", daemon=True),
+            threading.Thread(target=collect, name="sslpoke-scan-collect", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
         finished = 0
         try:
             while finished < self.workers:
                 try:
-                    item = outbox.get(timeout=1.0)
+                    item = results.get(timeout=1.0)
                 except queue.Empty:
                     dead = [p for p in procs if p.exitcode not in (None, 0)]
                     if dead:
@@ -245,13 +305,14 @@ class ProcessBackend:
                 raise fed[0]
         finally:
             stop.set()
+            halt.set()
             for p in procs:
                 if p.is_alive():
                     p.terminate()
             for p in procs:
                 p.join(timeout=5)
-            feeder.join(timeout=5)
-            reader.join(timeout=5)
-            for q in (*inboxes, outbox):
+            for thread in threads:
+                thread.join(timeout=5)
+            for q in (*theirs, outbox):
                 q.close()
                 q.cancel_join_thread()
