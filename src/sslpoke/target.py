@@ -129,6 +129,65 @@ def is_ip_literal(text: str) -> bool:
     return _ip(text) is not None
 
 
+_DIGITS = frozenset("0123456789")
+_V4_CHARS = frozenset("0123456789abcdefABCDEFxX.")
+
+
+def _java_ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address Java reads in ``text``, None when it reads none: one to four
+    decimal parts (``d``, ``d.d``, ``d.d.d``, ``d.d.d.d``; the last fills the bytes
+    left), at most 15 characters, a leading zero still decimal (the JDK's
+    ``IPAddressUtil.textToNumericFormatV4``, which ``InetAddress`` uses first)."""
+    parts = text.split(".")
+    if not 0 < len(text) <= 15 or len(parts) > 4:
+        return None
+    if not all(part and _DIGITS.issuperset(part) for part in parts):
+        return None
+    *head, last = (int(part) for part in parts)
+    if any(value > 255 for value in head) or last >= 1 << 8 * (5 - len(parts)):
+        return None
+    value = 0
+    for byte in head:
+        value = value << 8 | byte
+    return ipaddress.IPv4Address(value << 8 * (5 - len(parts)) | last)
+
+
+def _c_ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address the C library reads in ``text`` (``inet_aton``, as getaddrinfo,
+    curl, Python and OpenSSL's tools do: a leading ``0`` octal, ``0x`` hexadecimal)."""
+    import socket
+
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None
+
+
+def _numeric_ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """An IPv4 address written other than in plain dotted decimal (``127.1``,
+    ``3232235777``, ``010.0.0.1``), when Java and the C library read it alike; None
+    when neither reads an address in it (a host name). Where they differ, sslpoke
+    would look at another host than the application: a :class:`UsageError` says so.
+    (``010.0.0.1`` is 10.0.0.1 to Java and 8.0.0.1 to the C library; ``0x7f000001``
+    is an UnknownHostException to Java and 127.0.0.1 to the C library.)"""
+    if not text or text[0] not in _DIGITS or not _V4_CHARS.issuperset(text):
+        return None  # neither reads an address in what does not start with a digit
+    java, c = _java_ipv4(text), _c_ipv4(text)
+    if java == c:
+        return java
+    fix = "write the address you mean in plain dotted decimal"
+    if java is None:
+        raise UsageError(
+            f"ambiguous IPv4 address {text!r}: Java does not take it as an address "
+            f"(UnknownHostException), the C library reads it as {c}: {fix}"
+        )
+    other = f"as {c}" if c is not None else "not as an address but as a host name"
+    raise UsageError(
+        f"ambiguous IPv4 address {text!r}: Java reads it as {java}, the C library "
+        f"(getaddrinfo, curl, Python, openssl) {other}: {fix}"
+    )
+
+
 def parse_port(text: str | int) -> int:
     try:
         port = int(text)
@@ -151,7 +210,7 @@ def _normalized(text: str) -> tuple[str, bool]:
         text = text[1:-1]
     if not text:
         raise UsageError("missing host name")
-    ip = _ip(text)
+    ip = _ip(text) or _numeric_ipv4(text)
     if ip is not None:
         return str(ip), True
     name = text.rstrip(".").lower()

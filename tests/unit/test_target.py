@@ -135,3 +135,42 @@ def test_ip_literals_are_told_as_ipaddress_tells_them() -> None:
     assert normalize_host("[FE80::1%eth0]") == str(ipaddress.ip_address("FE80::1%eth0"))
     assert normalize_host("CAFE.be.") == "cafe.be"
     assert normalize_host("0:0::1") == "::1"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.1", "127.0.0.1"),  # two parts: the last fills three bytes, for Java and libc
+        ("1234", "0.0.4.210"),
+        ("4294967295", "255.255.255.255"),
+        ("127.000.000.001", "127.0.0.1"),  # zeros read alike in octal and decimal
+        ("1.2.3.4.5", "1.2.3.4.5"),  # an address to nobody: a host name
+        ("1example.com", "1example.com"),
+    ],
+)
+def test_numeric_hosts_read_as_java_and_the_c_library_read_them(host: str, expected: str) -> None:
+    target = parse_target(f"{host}:8443")
+    assert (target.host, target.port) == (expected, 8443)
+    assert target.is_ip == (expected != host)
+
+
+@pytest.mark.parametrize(
+    ("host", "words"),
+    [
+        ("010.0.0.1", "Java reads it as 10.0.0.1, the C library (getaddrinfo, curl, Python, openssl) as 8.0.0.1"),
+        ("192.168.001.010", "Java reads it as 192.168.1.10, the C library (getaddrinfo, curl, Python, openssl) as 192.168.1.8"),
+        ("127.0.0.08", "Java reads it as 127.0.0.8, the C library (getaddrinfo, curl, Python, openssl) not as an address but as a host name"),
+        ("0x7f000001", "Java does not take it as an address (UnknownHostException), the C library reads it as 127.0.0.1"),
+        ("0251.254.169.254", "Java does not take it as an address (UnknownHostException), the C library reads it as 169.254.169.254"),
+    ],
+)  # fmt: skip
+def test_a_host_java_and_the_c_library_read_differently_is_refused(host: str, words: str) -> None:
+    """sslpoke would otherwise look at another host than the Java application does:
+    ``010.0.0.1`` went to 8.0.0.1 (the C library) while Java connects to 10.0.0.1."""
+    for spec in (host, f"{host}:443", f"https://{host}/", f"ldaps://{host}"):
+        with pytest.raises(UsageError) as caught:
+            parse_target(spec)
+        assert str(caught.value) == (
+            f"ambiguous IPv4 address {host!r}: {words}: "
+            "write the address you mean in plain dotted decimal"
+        )
