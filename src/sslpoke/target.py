@@ -214,6 +214,15 @@ def _normalized(text: str) -> tuple[str, bool]:
     if ip is not None:
         return str(ip), True
     name = text.rstrip(".").lower()
+    # A trailing dot makes a numeric host a name that Java and the C library look up (and
+    # do not find); without it, sslpoke would connect to an address that neither reaches.
+    numeric = name[:1] in _DIGITS and _V4_CHARS.issuperset(name)
+    if text.endswith(".") and numeric and (_java_ipv4(name) or _c_ipv4(name)):
+        raise UsageError(
+            f"host {text!r}: with its trailing dot it is a name to look up, not an "
+            "address, to Java and the C library alike (it does not resolve): write the "
+            "address without the dot"
+        )
     if name.isascii():
         ascii_name = name  # already an A-label (or invalid: the label check below says so)
     else:

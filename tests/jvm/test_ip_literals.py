@@ -4,7 +4,8 @@
 library, which getaddrinfo uses) the other reader. For seeded random numeric
 hosts (one to five parts; decimal, leading zeros, octal, hexadecimal, too large,
 empty): where sslpoke reads an address, both read that address; where it takes a
-host name, neither reads one; where it refuses the host as ambiguous, the two
+host name, neither reads one, nor the C library in the name sslpoke looks up (a
+trailing dot is a name's: ``1.2.3.`` is no address, ``1.2.3`` is); where it refuses the host as ambiguous, the two
 readings differ and its message states Java's. Java's name lookups go to an
 empty hosts file (``jdk.net.hosts.file``): no DNS.
 """
@@ -118,4 +119,6 @@ def test_sslpoke_connects_where_the_jvm_does(
         else:
             kinds["name"] += 1
             assert java_reads is None and c_reads is None, (host, java_reads, c_reads)
+            if target is not None:  # and the name sslpoke looks up is no address either
+                assert _c_reads(target.host) is None, (host, target.host)
     assert min(kinds.values()) >= 20, kinds  # every outcome really tried

@@ -154,6 +154,20 @@ def test_numeric_hosts_read_as_java_and_the_c_library_read_them(host: str, expec
     assert target.is_ip == (expected != host)
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1.", "1.2.3.", "010.0.0.1.", "0x7f000001."])
+def test_a_numeric_host_with_a_trailing_dot_is_refused(host: str) -> None:
+    """Java and the C library look ``127.0.0.1.`` up as a name (it does not resolve):
+    without the dot, sslpoke would connect to an address that neither reaches."""
+    with pytest.raises(UsageError) as caught:
+        parse_target(f"{host}:443")
+    assert str(caught.value) == (
+        f"host {host!r}: with its trailing dot it is a name to look up, not an address, to "
+        "Java and the C library alike (it does not resolve): write the address without the dot"
+    )
+    assert parse_target("example.com.").host == "example.com"  # a name's dot is harmless
+    assert parse_target("1example.com.").host == "1example.com"
+
+
 @pytest.mark.parametrize(
     ("host", "words"),
     [
