@@ -176,6 +176,17 @@ class ProcessBackend:
             p.start()
         stop = threading.Event()
         halt = threading.Event()  # this process's loop: set with ``stop``, or as it ends
+
+        def put(box: Any, item: Any) -> bool:
+            """``item`` into the bounded ``box`` as soon as it has room; False: stopped."""
+            while not stop.is_set():
+                try:
+                    box.put(item, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         local = LocalBackend(prepared=self.prepared, **self.engine)
 
         def own() -> None:  # this process's shard, on its own loop
@@ -191,19 +202,11 @@ class ProcessBackend:
 
             try:  # stopped early (the caller is gone): what is in flight is dropped
                 for batch in local.run_batches(chunks(), halt):
-                    hand_on(batch)
+                    put(results, batch)
             except BaseException as exc:
-                hand_on((_FAILED, f"{type(exc).__name__}: {exc}"))
+                put(results, (_FAILED, f"{type(exc).__name__}: {exc}"))
                 return
-            hand_on(_DONE)
-
-        def hand_on(item: Any) -> None:
-            while not stop.is_set():
-                try:
-                    results.put(item, timeout=0.5)
-                    return
-                except queue.Full:
-                    continue
+            put(results, _DONE)
 
         def collect() -> None:  # the workers' batches, handed on as they come
             ended = 0
@@ -213,7 +216,7 @@ class ProcessBackend:
                 except queue.Empty:
                     continue
                 ended += isinstance(item, str) and item == _DONE
-                hand_on(item)
+                put(results, item)
 
         fed: list[BaseException] = []
         deal = Dealer(self.workers)
@@ -223,28 +226,13 @@ class ProcessBackend:
         def read() -> None:  # the targets as they come (a file, or a slow pipe)
             try:
                 for spec in specs:
-                    while not stop.is_set():
-                        try:
-                            ready.put(spec, timeout=0.5)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
+                    if not put(ready, spec):
                         return
             except BaseException as exc:  # an unreadable target file, say: raised below
                 fed.append(exc)
             finally:
                 with contextlib.suppress(queue.Full):
                     ready.put(_DONE, timeout=5)
-
-        def send(box: Any, chunk: list[str]) -> bool:
-            while not stop.is_set():
-                try:
-                    box.put(chunk, timeout=0.5)
-                    return True
-                except queue.Full:
-                    continue
-            return False
 
         def feed() -> None:
             # What is ready now goes out in one chunk per worker; a target that is alone
@@ -268,7 +256,7 @@ class ProcessBackend:
                             break
                         chunks[deal(item)].append(item)
                     for box, chunk in zip(inboxes, chunks, strict=True):
-                        if chunk and not send(box, chunk):
+                        if chunk and not put(box, chunk):
                             return
             finally:
                 for box in inboxes:
