@@ -101,6 +101,18 @@ def useful_workers(specs: Iterable[str], cores: int) -> int:
     return max(1, min(cores, len(hosts)))
 
 
+def _targets(inbox: Any, stop: threading.Event | None = None) -> Iterator[str]:
+    """The targets in ``inbox``'s chunks, until its ``None`` (or ``stop``, when given)."""
+    while stop is None or not stop.is_set():
+        try:
+            chunk = inbox.get() if stop is None else inbox.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if chunk is None:
+            return
+        yield from chunk
+
+
 def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> None:
     """A worker process: a local engine over the targets its inbox receives."""
     try:
@@ -110,15 +122,8 @@ def _work(truststore: Any, engine: dict[str, Any], inbox: Any, outbox: Any) -> N
         backend = LocalBackend(truststore, **engine)
         line = JsonLines()
 
-        def specs() -> Iterator[str]:
-            while True:
-                chunk = inbox.get()
-                if chunk is None:
-                    return
-                yield from chunk
-
         with settled_gc():
-            for batch in backend.run_batches(specs()):
+            for batch in backend.run_batches(_targets(inbox)):
                 # each result's JSON line made here, beside the others' workers, not in
                 # the parent, which writes for all of them
                 outbox.put([r._replace(line=line(r)) for r in batch])
@@ -190,18 +195,8 @@ class ProcessBackend:
         local = LocalBackend(prepared=self.prepared, **self.engine)
 
         def own() -> None:  # this process's shard, on its own loop
-            def chunks() -> Iterator[str]:
-                while not halt.is_set():
-                    try:
-                        chunk = mine.get(timeout=0.5)
-                    except queue.Empty:
-                        continue
-                    if chunk is None:
-                        return
-                    yield from chunk
-
             try:  # stopped early (the caller is gone): what is in flight is dropped
-                for batch in local.run_batches(chunks(), halt):
+                for batch in local.run_batches(_targets(mine, halt), halt):
                     put(results, batch)
             except BaseException as exc:
                 put(results, (_FAILED, f"{type(exc).__name__}: {exc}"))
